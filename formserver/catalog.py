@@ -1,0 +1,216 @@
+"""The catalog: every client and form spec under a specs folder.
+
+Specs are files in ``<specs>/<client>/<form>.json`` beside one ``client.json``.
+The catalog rereads a file when it changes, so an edit is served on the next
+request without a restart; an edit that breaks the spec never takes a live form
+down, because the last good version keeps serving and the error is kept for the
+preview, the log and ``formserver check``. Every version seen is kept by its
+content version, so that a prospect finishes on the version they started.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .problems import Problem, SpecError, schema_problems
+from .spec import Spec, compile_spec, parse_json
+
+logger = logging.getLogger(__name__)
+
+CLIENT_FILE = "client.json"
+TESTS_SUFFIX = ".tests.json"
+
+
+@dataclass(frozen=True)
+class Client:
+    """An agency customer: its name, branding and where its forms may embed."""
+
+    id: str
+    name: str
+    source: str
+    color: str = "#1f4e79"
+    logo: str = ""
+    privacy_url: str = ""
+    embed_origins: tuple[str, ...] = ()
+    phone_region: str = ""
+    webhooks: tuple[dict[str, Any], ...] = ()
+
+
+def load_client(path: Path, client_id: str | None = None) -> Client:
+    """Read and check a ``client.json`` file; raise :class:`SpecError` if broken."""
+    source = str(path)
+    document = parse_json(_read(path), source)
+    problems = schema_problems(document, "client", source)
+    if problems:
+        raise SpecError(problems)
+
+    branding = document.get("branding", {})
+    return Client(
+        id=client_id or path.parent.name,
+        name=document["name"],
+        source=source,
+        color=branding.get("color", "#1f4e79"),
+        logo=branding.get("logo", ""),
+        privacy_url=branding.get("privacy_url", ""),
+        embed_origins=tuple(document.get("embed_origins", [])),
+        phone_region=document.get("phone_region", ""),
+        webhooks=tuple(document.get("webhooks", [])),
+    )
+
+
+def load_spec(path: Path, client: str | None = None, form: str | None = None) -> Spec:
+    """Read and compile one spec file; raise :class:`SpecError` if broken."""
+    source = str(path)
+    document = parse_json(_read(path), source)
+    return compile_spec(
+        document,
+        client=client or path.parent.name,
+        form=form or path.stem,
+        source=source,
+    )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise SpecError(
+            [Problem(str(path), "", f"cannot read the file: {reason}")]
+        ) from None
+
+
+def spec_paths(folder: Path) -> list[Path]:
+    """The form spec files of one client folder."""
+    return sorted(
+        p
+        for p in folder.glob("*.json")
+        if p.name != CLIENT_FILE and not p.name.endswith(TESTS_SUFFIX)
+    )
+
+
+@dataclass
+class _Entry:
+    mtime: float = -1.0
+    spec: Spec | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Catalog:
+    """The clients and forms served from ``root``, reloaded as files change."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._specs: dict[tuple[str, str], _Entry] = {}
+        self._clients: dict[str, tuple[float, Client | None, list[Problem]]] = {}
+        self._versions: dict[tuple[str, str, str], Spec] = {}
+
+    def forms(self) -> list[tuple[str, str]]:
+        """Every ``(client, form)`` pair present on disk, in order."""
+        if not self.root.is_dir():
+            return []
+        return [
+            (folder.name, path.stem)
+            for folder in sorted(self.root.iterdir())
+            if folder.is_dir() and (folder / CLIENT_FILE).exists()
+            for path in spec_paths(folder)
+        ]
+
+    def client(self, client_id: str) -> Client | None:
+        """The client's settings, or None when it has no valid client file."""
+        if not _safe_name(client_id):
+            return None
+        path = self.root / client_id / CLIENT_FILE
+        mtime = _mtime(path)
+        cached = self._clients.get(client_id)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        if mtime < 0:
+            return None
+        try:
+            client: Client | None = load_client(path, client_id)
+            problems: list[Problem] = []
+        except SpecError as error:
+            client = cached[1] if cached else None
+            problems = error.problems
+            logger.error("Client file %s is broken; keeping the last good one", path)
+        self._clients[client_id] = (mtime, client, problems)
+        return client
+
+    def spec(self, client_id: str, form_id: str) -> Spec | None:
+        """The current good version of a form, or None when it has none."""
+        if not (_safe_name(client_id) and _safe_name(form_id)):
+            return None
+        path = self.root / client_id / f"{form_id}.json"
+        mtime = _mtime(path)
+        with self._lock:
+            entry = self._specs.setdefault((client_id, form_id), _Entry())
+            if mtime != entry.mtime:
+                self._reload(entry, path, client_id, form_id, mtime)
+            return entry.spec if mtime >= 0 else None
+
+    def _reload(
+        self, entry: _Entry, path: Path, client_id: str, form_id: str, mtime: float
+    ) -> None:
+        entry.mtime = mtime
+        if mtime < 0:
+            return
+        try:
+            spec = load_spec(path, client_id, form_id)
+        except SpecError as error:
+            entry.problems = error.problems
+            logger.error(
+                "Spec %s/%s is broken (%d problems); the last good version keeps "
+                "serving",
+                client_id,
+                form_id,
+                len(error.problems),
+            )
+            return
+        if entry.spec is not None and entry.spec.version != spec.version:
+            logger.info(
+                "Spec %s/%s now serves version %s", client_id, form_id, spec.version
+            )
+        entry.spec = spec
+        entry.problems = []
+        self.remember(spec)
+
+    def problems(self, client_id: str, form_id: str) -> list[Problem]:
+        """What is wrong with the file on disk, when it fails to load."""
+        self.spec(client_id, form_id)
+        entry = self._specs.get((client_id, form_id))
+        return list(entry.problems) if entry else []
+
+    def remember(self, spec: Spec) -> None:
+        """Keep ``spec`` so that prospects who started on it can finish on it."""
+        self._versions[(spec.client, spec.form, spec.version)] = spec
+
+    def version(self, client_id: str, form_id: str, version: str) -> Spec | None:
+        """A version seen earlier by this process, or None."""
+        current = self.spec(client_id, form_id)
+        if current is not None and current.version == version:
+            return current
+        return self._versions.get((client_id, form_id, version))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        stat = path.stat()
+    except OSError:
+        return -1.0
+    return stat.st_mtime_ns + stat.st_size / 1e9
+
+
+def _safe_name(name: str) -> bool:
+    """Client and form ids as the schema allows them; nothing that walks paths."""
+    return (
+        bool(name)
+        and len(name) <= 64
+        and name[0].isalpha()
+        and all(c.islower() or c.isdigit() or c in "-_" for c in name)
+    )

@@ -1,0 +1,265 @@
+"""The flow engine: where a prospect stands in a spec, and what to ask next.
+
+A :class:`Flow` is rebuilt from what is stored (the spec, the answers by step, the
+lead's known profile and the values captured from the landing URL) on every
+request. It walks the spec from the first step, following each step's branches
+with the answers given so far, so answers left behind on a branch the prospect
+backed out of are never on the path and never count. It knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from wtforms import Form
+
+from .forms import FormData, answer_value, form_class
+from .logic import holds, variables_in
+from .profiling import Known, allowed_new_questions, is_known, queue
+from .qualification import Tag, assign_segment, qualify
+from .spec import Field, Segment, Spec, Step
+
+Answers = dict[str, dict[str, Any]]
+
+
+class FlowError(ValueError):
+    """A request that does not fit where the prospect stands in the form."""
+
+
+@dataclass
+class StepResult:
+    """The outcome of submitting one step: clean values, or messages per field."""
+
+    step: Step
+    form: Form
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Flow:
+    """A prospect's position in ``spec`` given the answers so far."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        answers: Answers | None = None,
+        profile: Mapping[str, Known] | None = None,
+        captured: Mapping[str, str] | None = None,
+        now: datetime.datetime | None = None,
+    ) -> None:
+        self.spec = spec
+        self.answers: Answers = answers or {}
+        self.profile: Mapping[str, Known] = profile or {}
+        self.captured = {k: v for k, v in (captured or {}).items() if k in spec.capture}
+        self.now = now or datetime.datetime.now(datetime.UTC)
+        self.path: list[str] = []
+        self.current: Step | None = None
+        self.looped = False
+        self._data_before: dict[str, dict[str, Any]] = {}
+        self._asked_once: set[str] = set()
+        self.data = self._base_data()
+        self._walk()
+
+    @property
+    def complete(self) -> bool:
+        """Whether every step on the path is answered and the last one ends."""
+        return self.current is None
+
+    @property
+    def segment(self) -> Segment | None:
+        return self.spec.segment(self.data.get("segment"))
+
+    def _base_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for field_ in self.spec.fields_by_id.values():
+            known = self.profile.get(field_.profile_key)
+            if known is not None:
+                data[field_.id] = known.value
+            if field_.type == "hidden":
+                data[field_.id] = self.captured.get(field_.id, field_.value) or None
+        data.update(self.captured)
+        data["segment"] = None
+        data["segment"] = _segment_id(assign_segment(self.spec, data))
+        return data
+
+    def _walk(self) -> None:
+        step: Step | None = self.spec.first_step
+        while step is not None:
+            if step.id in self._data_before:
+                self.looped = True
+                self.current = step
+                return
+
+            self._data_before[step.id] = dict(self.data)
+            shown = self.fields_to_ask(step)
+            given = self.answers.get(step.id)
+            if shown and (given is None or not {f.id for f in shown} <= set(given)):
+                self.current = step
+                return
+
+            self.path.append(step.id)
+            if shown:
+                self._take(shown, given or {})
+            step = self.next_step(step)
+
+    def _take(self, shown: list[Field], given: dict[str, Any]) -> None:
+        for field_ in shown:
+            self.data[field_.id] = given.get(field_.id)
+            if field_.ask_once:
+                self._asked_once.add(field_.id)
+        self.data["segment"] = None
+        self.data["segment"] = _segment_id(assign_segment(self.spec, self.data))
+
+    def next_step(self, step: Step, data: dict[str, Any] | None = None) -> Step | None:
+        """The step after ``step`` for ``data``; None when ``step`` ends the form."""
+        if step.end:
+            return None
+        data = self.data if data is None else data
+        for goto in step.next:
+            if holds(goto.when, data):
+                return self.spec.steps_by_id.get(goto.step)
+        # Without a next step, or when no branch holds, the listed order goes on.
+        index = self.spec.steps.index(step)
+        following = self.spec.steps[index + 1 : index + 2]
+        return following[0] if following else None
+
+    def fields_to_ask(self, step: Step) -> list[Field]:
+        """The fields of ``step`` to show, with visibility and profiling applied.
+
+        A field whose ``visible_if`` reads another field of the same step is
+        shown, and decided when the step is submitted (and live in the browser).
+        """
+        data = self._data_before.get(step.id, self.data)
+        own = {f.id for f in step.fields}
+        unknown = [
+            f
+            for f in step.fields
+            if f.ask_once
+            and f.id not in self.spec.lead_fields
+            and not is_known(f, self.profile, self.now)
+        ]
+        unknown_ids = {f.id for f in unknown}
+        allowed = self._allowed(unknown, data)
+        shown = []
+        for field_ in step.fields:
+            if field_.type == "hidden" or is_known(field_, self.profile, self.now):
+                continue
+            if allowed is not None and field_.id in unknown_ids - allowed:
+                continue
+            reads = variables_in(field_.visible_if)
+            decided_now = field_.visible_if is not None and not reads & own
+            if decided_now and not holds(field_.visible_if, data):
+                continue
+            shown.append(field_)
+        return shown
+
+    def _allowed(self, unknown: list[Field], data: dict[str, Any]) -> set[str] | None:
+        if not unknown or self.spec.profiling.max_new_questions is None:
+            return None
+        segment = self.spec.segment(data.get("segment"))
+        candidates = [
+            f
+            for f in queue(self.spec, segment)
+            if not is_known(f, self.profile, self.now)
+        ]
+        return allowed_new_questions(
+            self.spec, segment, candidates, set(self._asked_once), data
+        )
+
+    def is_dynamic(self, step: Step, field_: Field) -> bool:
+        """Whether ``field_`` shows or hides as other answers of ``step`` change."""
+        own = {f.id for f in step.fields}
+        return bool(variables_in(field_.visible_if) & own)
+
+    def submit(self, step_id: str, formdata: Mapping[str, Iterable[str]]) -> StepResult:
+        """Validate the answers to ``step_id`` posted as ``formdata``.
+
+        The step must be on the path or be the current step. Nothing is stored:
+        the caller saves ``result.values`` under ``step_id`` when ``result.ok``.
+        """
+        step = self.step_for(step_id)
+        shown = self.fields_to_ask(step)
+        form = form_class(self.spec, step.id, tuple(f.id for f in shown))(
+            FormData(formdata)
+        )
+        form.validate()
+        trial = dict(self._data_before[step.id])
+        trial.update({f.id: answer_value(f, form[f.id].data) for f in shown})
+        visible = [
+            f
+            for f in shown
+            if not self.is_dynamic(step, f) or holds(f.visible_if, trial)
+        ]
+
+        result = StepResult(step=step, form=form)
+        for field_ in visible:
+            if form[field_.id].errors:
+                result.errors[field_.id] = list(form[field_.id].errors)
+        for field_ in shown:
+            visible_now = field_ in visible
+            value = answer_value(field_, form[field_.id].data) if visible_now else None
+            result.values[field_.id] = value
+        return result
+
+    def step_for(self, step_id: str) -> Step:
+        """``step_id`` if the prospect may see it now: on the path, or current."""
+        on_path = step_id in self.path
+        is_current = self.current is not None and self.current.id == step_id
+        if not (on_path or is_current):
+            raise FlowError(f"The step {step_id!r} is not open to this prospect now.")
+        return self.spec.steps_by_id[step_id]
+
+    def data_before(self, step_id: str) -> dict[str, Any]:
+        """The answers and profile as they stood when ``step_id`` was reached."""
+        return dict(self._data_before[step_id])
+
+    def planned_path(self) -> list[str]:
+        """The steps with something to ask: done, current, and likely still ahead.
+
+        Steps ahead follow the branches as they would go with what is known now,
+        so the progress indicator counts only what will really be asked.
+        """
+        done = [s for s in self.path if self.fields_to_ask(self.spec.steps_by_id[s])]
+        if self.current is None:
+            return done
+        ahead = [self.current.id]
+        step = self.next_step(self.current)
+        while step is not None and step.id not in ahead and step.id not in self.path:
+            if self.fields_to_ask(step):
+                ahead.append(step.id)
+            step = self.next_step(step)
+        return done + ahead
+
+    def collected(self) -> dict[str, Any]:
+        """Every answer given on the path, by field id (abandoned branches left out)."""
+        values: dict[str, Any] = {}
+        for step_id in self.path:
+            given = self.answers.get(step_id, {})
+            for field_ in self.spec.steps_by_id[step_id].fields:
+                if field_.id in given:
+                    values[field_.id] = given[field_.id]
+        return values
+
+    def profile_updates(self) -> dict[str, Any]:
+        """The answers to keep in the lead's profile, by profile key."""
+        fields = self.spec.fields_by_id
+        return {
+            fields[field_id].profile_key: value
+            for field_id, value in self.collected().items()
+            if value not in (None, "", [])
+        }
+
+    def tag(self) -> Tag:
+        """The qualification tag for everything known at this point."""
+        return qualify(self.spec, self.data)
+
+
+def _segment_id(segment: Segment | None) -> str | None:
+    return segment.id if segment else None
