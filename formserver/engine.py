@@ -133,11 +133,23 @@ class Flow:
     def fields_to_ask(self, step: Step) -> list[Field]:
         """The fields of ``step`` to show, with visibility and profiling applied.
 
-        A field whose ``visible_if`` reads another field of the same step is
-        shown, and decided when the step is submitted (and live in the browser).
+        A field whose ``visible_if`` reads another field asked on the same step
+        is shown, and decided when the step is submitted (and live in the
+        browser); every other condition is decided here.
         """
         data = self._data_before.get(step.id, self.data)
-        own = {f.id for f in step.fields}
+        candidates = self._candidates(step, data)
+        asked = {f.id for f in candidates}
+        return [
+            f
+            for f in candidates
+            if f.visible_if is None
+            or variables_in(f.visible_if) & asked
+            or holds(f.visible_if, data)
+        ]
+
+    def _candidates(self, step: Step, data: dict[str, Any]) -> list[Field]:
+        """The fields of ``step`` not hidden, not known and not held back."""
         unknown = [
             f
             for f in step.fields
@@ -145,20 +157,16 @@ class Flow:
             and f.id not in self.spec.lead_fields
             and not is_known(f, self.profile, self.now)
         ]
-        unknown_ids = {f.id for f in unknown}
-        allowed = self._allowed(unknown, data)
-        shown = []
-        for field_ in step.fields:
-            if field_.type == "hidden" or is_known(field_, self.profile, self.now):
-                continue
-            if allowed is not None and field_.id in unknown_ids - allowed:
-                continue
-            reads = variables_in(field_.visible_if)
-            decided_now = field_.visible_if is not None and not reads & own
-            if decided_now and not holds(field_.visible_if, data):
-                continue
-            shown.append(field_)
-        return shown
+        held_back = {f.id for f in unknown} - (self._allowed(unknown, data) or set())
+        if self.spec.profiling.max_new_questions is None:
+            held_back = set()
+        return [
+            f
+            for f in step.fields
+            if f.type != "hidden"
+            and not is_known(f, self.profile, self.now)
+            and f.id not in held_back
+        ]
 
     def _allowed(self, unknown: list[Field], data: dict[str, Any]) -> set[str] | None:
         if not unknown or self.spec.profiling.max_new_questions is None:
@@ -175,8 +183,9 @@ class Flow:
 
     def is_dynamic(self, step: Step, field_: Field) -> bool:
         """Whether ``field_`` shows or hides as other answers of ``step`` change."""
-        own = {f.id for f in step.fields}
-        return bool(variables_in(field_.visible_if) & own)
+        data = self._data_before.get(step.id, self.data)
+        asked = {f.id for f in self._candidates(step, data)}
+        return bool(variables_in(field_.visible_if) & asked)
 
     def submit(self, step_id: str, formdata: Mapping[str, Iterable[str]]) -> StepResult:
         """Validate the answers to ``step_id`` posted as ``formdata``.

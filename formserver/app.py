@@ -1,0 +1,91 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from .catalog import Catalog
+from .config import defaults, from_environment
+from .storage import Storage
+from .tokens import Tokens
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The server cannot start with the settings it was given."""
+
+
+@dataclass
+class Services:
+    """What the views share: the spec catalog, the database and the token signer."""
+
+    catalog: Catalog
+    storage: Storage
+    tokens: Tokens
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the formserver Flask application.
+
+    Settings come from the defaults, then ``FORMSERVER_*`` environment
+    variables, then ``config``. Outside debug and testing a secret key must be
+    configured, so that tokens survive restarts and cannot be forged.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(defaults())
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = _secret_key(app)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
+    app.config["MAX_FORM_MEMORY_SIZE"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
+
+    app.extensions["formserver"] = Services(
+        catalog=Catalog(app.config["FORMSERVER_SPECS"]),
+        storage=Storage(app.config["FORMSERVER_DB"]),
+        tokens=Tokens(app.config["SECRET_KEY"], app.config["FORMSERVER_TOKEN_MAX_AGE"]),
+    )
+
+    from .web import errors, headers, prospects
+
+    app.register_blueprint(prospects.blueprint)
+    errors.register(app)
+    headers.register(app)
+    return app
+
+
+def _secret_key(app: Flask) -> str:
+    key = str(app.config.get("FORMSERVER_SECRET_KEY") or "")
+    if key:
+        if len(key) < 16:
+            raise ConfigError(
+                "FORMSERVER_SECRET_KEY is too short; use at least 32 random characters."
+            )
+        return key
+    if app.debug or app.testing or app.config.get("DEBUG") or app.config.get("TESTING"):
+        logger.warning("No FORMSERVER_SECRET_KEY set; using a random one for this run")
+        return secrets.token_hex(32)
+    raise ConfigError(
+        "FORMSERVER_SECRET_KEY is not set. Set it to a long random value, for "
+        "example: export FORMSERVER_SECRET_KEY=$(python3 -c "
+        "'import secrets; print(secrets.token_hex(32))'), or run with --debug."
+    )
+
+
+def services() -> Services:
+    """The current application's :class:`Services`."""
+    found: Services = current_app.extensions["formserver"]
+    return found

@@ -1,0 +1,147 @@
+"""The ``formserver`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import defaults
+
+_DEFAULTS = defaults()
+
+
+def specs_option(function: Any) -> Any:
+    return click.option(
+        "--specs",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=_DEFAULTS["FORMSERVER_SPECS"],
+        envvar="FORMSERVER_SPECS",
+        show_default=True,
+        help="Folder of client folders with form specs.",
+    )(function)
+
+
+def db_option(function: Any) -> Any:
+    return click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=_DEFAULTS["FORMSERVER_DB"],
+        envvar="FORMSERVER_DB",
+        show_default=True,
+        help="Path of the SQLite database.",
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="formserver")
+def main() -> None:
+    """Multi-step lead forms that qualify leads while prospects fill them in."""
+
+
+@main.command()
+@specs_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes of the production server.",
+)
+@click.option(
+    "--debug", is_flag=True, help="Run Flask's development server with reloading."
+)
+def serve(
+    specs: Path, db: Path, host: str, port: int, workers: int, debug: bool
+) -> None:
+    """Serve every form under --specs."""
+    from .app import ConfigError, create_app
+    from .server import run_production
+
+    settings = {"FORMSERVER_SPECS": str(specs), "FORMSERVER_DB": str(db)}
+    if debug:
+        settings["DEBUG"] = True
+    try:
+        app = create_app(settings)
+    except (ConfigError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+
+    if not specs.is_dir():
+        raise click.ClickException(
+            f"The specs folder {specs} does not exist; pass --specs with the folder "
+            "that holds your client folders."
+        )
+    catalog = app.extensions["formserver"].catalog
+    base = f"http://{host}:{port}" if port else f"http://{host}"
+    forms = catalog.forms()
+    click.echo(f"formserver serving {len(forms)} forms from {specs}, database {db}")
+    for client_id, form_id in forms:
+        click.echo(f"  {base}/f/{client_id}/{form_id}")
+
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        run_production(app, host, port, workers)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per problem, for tools.",
+)
+def check(paths: tuple[Path, ...], output: str) -> None:
+    """Check specs, client files and their scenarios before they go live.
+
+    PATHS are spec files or folders (default: the specs folder). Exits 1 when
+    any error is found; warnings alone exit 0.
+    """
+    from .checker import check_paths
+
+    targets = list(paths) or [Path(_DEFAULTS["FORMSERVER_SPECS"])]
+    problems = check_paths(targets)
+    errors = [p for p in problems if p.severity == "error"]
+    if output == "json":
+        click.echo(json.dumps([p.as_dict() for p in problems], indent=2))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        warnings = len(problems) - len(errors)
+        click.echo(f"{len(errors)} errors, {warnings} warnings", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.option("--client", "client_id", required=True, help="Client to export.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+)
+@specs_option
+@db_option
+def export(client_id: str, output: str, specs: Path, db: Path) -> None:
+    """Write the leads of one client, with their tags, to standard output."""
+    from .export import write_leads
+    from .storage import Storage
+
+    if not db.exists():
+        raise click.ClickException(
+            f"There is no database at {db}; pass --db with the file that "
+            "formserver serve uses."
+        )
+    storage = Storage(db)
+    count = write_leads(storage, client_id, output, click.get_text_stream("stdout"))
+    click.echo(f"{count} leads of {client_id} exported", err=True)

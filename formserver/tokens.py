@@ -1,0 +1,91 @@
+"""Signed, expiring tokens that carry a form in progress without cookies.
+
+Browsers block third-party cookies inside iframes, so the state of a form travels
+in the page itself: a token signed with the server's secret that names the
+partial response (or, before the first answer, the spec version and the values
+captured from the landing URL) and the time the page was rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+SALT = "formserver.state.v1"
+
+
+class TokenError(ValueError):
+    """A token that was tampered with, malformed or expired."""
+
+    def __init__(self, message: str, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class State:
+    """What a form page's token says about the prospect's form."""
+
+    client: str
+    form: str
+    version: str
+    partial_id: str | None = None
+    captured: dict[str, str] = field(default_factory=dict)
+    rendered_at: float = 0.0
+
+
+class Tokens:
+    """Signs and reads form-state tokens with one secret key."""
+
+    def __init__(self, secret_key: str, max_age: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
+        self.max_age = max_age
+
+    def sign(self, state: State) -> str:
+        payload: dict[str, Any] = {
+            "c": state.client,
+            "f": state.form,
+            "v": state.version,
+            "r": round(time.time(), 3),
+        }
+        if state.partial_id:
+            payload["p"] = state.partial_id
+        else:
+            payload["u"] = state.captured
+        return self._serializer.dumps(payload)
+
+    def read(self, token: str) -> State:
+        """The state in ``token``; raise :class:`TokenError` if it cannot be trusted."""
+        if not token or len(token) > 4096:
+            raise TokenError("The form token is missing.")
+        try:
+            payload = self._serializer.loads(token, max_age=self.max_age)
+        except SignatureExpired:
+            raise TokenError("The form token has expired.", expired=True) from None
+        except BadSignature:
+            raise TokenError("The form token is not valid.") from None
+        if not isinstance(payload, dict) or not _well_formed(payload):
+            raise TokenError("The form token is not valid.")
+        return State(
+            client=payload["c"],
+            form=payload["f"],
+            version=payload["v"],
+            partial_id=payload.get("p"),
+            captured=payload.get("u", {}),
+            rendered_at=float(payload.get("r", 0)),
+        )
+
+
+def _well_formed(payload: dict[str, Any]) -> bool:
+    texts = all(isinstance(payload.get(k), str) for k in ("c", "f", "v"))
+    captured = payload.get("u", {})
+    return (
+        texts
+        and isinstance(payload.get("p", ""), str)
+        and isinstance(captured, dict)
+        and all(isinstance(v, str) for v in captured.values())
+        and isinstance(payload.get("r", 0), int | float)
+    )
