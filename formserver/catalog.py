@@ -146,6 +146,8 @@ class Catalog:
         """The current good version of a form, or None when it has none."""
         if not (_safe_name(client_id) and _safe_name(form_id)):
             return None
+        if form_id == Path(CLIENT_FILE).stem:
+            return None
         path = self.root / client_id / f"{form_id}.json"
         mtime = _mtime(path)
         with self._lock:

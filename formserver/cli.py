@@ -143,5 +143,5 @@ def export(client_id: str, output: str, specs: Path, db: Path) -> None:
             "formserver serve uses."
         )
     storage = Storage(db)
-    count = write_leads(storage, client_id, output, click.get_text_stream("stdout"))
+    count = write_leads(storage, client_id, output, sys.stdout)
     click.echo(f"{count} leads of {client_id} exported", err=True)

@@ -112,7 +112,7 @@ class Flow:
     def _take(self, shown: list[Field], given: dict[str, Any]) -> None:
         for field_ in shown:
             self.data[field_.id] = given.get(field_.id)
-            if field_.ask_once:
+            if field_.ask_once and field_.id not in self.spec.lead_fields:
                 self._asked_once.add(field_.id)
         self.data["segment"] = None
         self.data["segment"] = _segment_id(assign_segment(self.spec, self.data))

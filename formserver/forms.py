@@ -18,6 +18,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from wtforms import Form, fields, validators, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from .spec import Field, Spec
@@ -324,7 +325,7 @@ class _ChoiceField(fields.SelectField):
     def pre_validate(self, form: Form) -> None:
         if self.data in (None, ""):
             return
-        if self.data not in {value for value, _ in self.choices}:
+        if self.data not in {choice.value for choice in self.choices}:
             raise ValidationError(
                 f"Please choose one of the answers for “{self.label.text}”."
             )
@@ -335,7 +336,7 @@ class _MultipleChoiceField(fields.SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form: Form) -> None:
-        allowed = {value for value, _ in self.choices}
+        allowed = {choice.value for choice in self.choices}
         if any(value not in allowed for value in self.data or []):
             raise ValidationError(
                 f"Please choose from the answers for “{self.label.text}”."
@@ -347,8 +348,8 @@ class _RadioField(_ChoiceField):
     option_widget = widgets.RadioInput()
 
 
-def _choices(field: Field) -> list[tuple[str, str]]:
-    return [(o.value, o.label) for o in field.options]
+def _choices(field: Field) -> list[SelectChoice]:
+    return [SelectChoice(o.value, o.label) for o in field.options]
 
 
 def _text(field: Field, keywords: dict[str, Any]) -> fields.Field:
@@ -378,7 +379,7 @@ def _number(field: Field, keywords: dict[str, Any]) -> fields.Field:
 
 
 def _select(field: Field, keywords: dict[str, Any]) -> fields.Field:
-    choices = [("", "Choose…")] + _choices(field)
+    choices = [SelectChoice("", "Choose…"), *_choices(field)]
     return _ChoiceField(choices=choices, validate_choice=False, **keywords)
 
 

@@ -1,0 +1,112 @@
+import csv
+import io
+import json
+
+from formserver.cli import main
+
+from .conftest import SECRET
+from .web.test_prospects import INVESTOR, complete
+
+
+def test_check_passes_the_example_specs(runner):
+    result = runner.invoke(main, ["check", "form_specs"])
+
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_check_reports_a_broken_spec_with_file_and_pointer(runner, tmp_path):
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "client.json").write_text('{"name": "Acme"}')
+    (folder / "form.json").write_text('{"title": "T", "steps": [{"id": "Bad Id"}]}')
+
+    result = runner.invoke(main, ["check", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert f"{folder / 'form.json'}:/steps/0/id: error:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_json_format_lists_problems_as_objects(runner, tmp_path):
+    (tmp_path / "spec.json").write_bytes(b"\x00\xff binary")
+
+    result = runner.invoke(
+        main, ["check", "--format", "json", str(tmp_path / "spec.json")]
+    )
+
+    problems = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert problems and all(p["severity"] == "error" for p in problems)
+    assert {"file", "pointer", "message", "severity"} <= problems[0].keys()
+
+
+def test_serve_refuses_to_start_without_a_secret_key(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        ["serve", "--db", str(tmp_path / "x.db")],
+        env={"FORMSERVER_SECRET_KEY": ""},
+    )
+
+    assert result.exit_code == 1
+    assert "FORMSERVER_SECRET_KEY is not set" in result.output
+
+
+def test_serve_refuses_a_missing_specs_folder(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        ["serve", "--specs", str(tmp_path / "nope"), "--db", str(tmp_path / "x.db")],
+        env={"FORMSERVER_SECRET_KEY": SECRET},
+    )
+
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
+
+
+def test_a_wrong_flag_gets_a_usage_message_not_a_traceback(runner):
+    result = runner.invoke(main, ["serve", "--prot", "80"])
+
+    assert result.exit_code == 2
+    assert "No such option '--prot'" in result.output
+    assert "--port" in result.output
+
+
+def test_export_writes_tagged_leads_and_neutralises_formulas(
+    runner, client, app, tmp_path
+):
+    contact = dict(INVESTOR["contact"], full_name='=HYPERLINK("http://x")')
+    complete(client, dict(INVESTOR, contact=contact))
+    db = app.config["FORMSERVER_DB"]
+
+    result = runner.invoke(main, ["export", "--client", "acme-realty", "--db", db])
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 1
+    assert rows[0]["tier"] == "warm"
+    assert rows[0]["email"] == "ann@example.com"
+    assert rows[0]["full_name"] == '\'=HYPERLINK("http://x")'
+    assert "Ticket between 1m and 5m (+25)" in rows[0]["reasons"]
+
+
+def test_export_jsonl_has_one_lead_per_line(runner, client, app):
+    complete(client, INVESTOR)
+    db = app.config["FORMSERVER_DB"]
+
+    result = runner.invoke(
+        main, ["export", "--client", "acme-realty", "--format", "jsonl", "--db", db]
+    )
+
+    [line] = result.stdout.splitlines()
+    lead = json.loads(line)
+    assert lead["tier"] == "warm"
+    assert lead["profile"]["markets"] == "europe"
+
+
+def test_export_without_a_database_says_which_flag_fixes_it(runner, tmp_path):
+    result = runner.invoke(
+        main, ["export", "--client", "c", "--db", str(tmp_path / "missing.db")]
+    )
+
+    assert result.exit_code == 1
+    assert "pass --db" in result.output
