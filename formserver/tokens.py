@@ -35,6 +35,7 @@ class State:
     partial_id: str | None = None
     captured: dict[str, str] = field(default_factory=dict)
     rendered_at: float = 0.0
+    host: str = ""
 
 
 class Tokens:
@@ -51,6 +52,8 @@ class Tokens:
             "v": state.version,
             "r": round(time.time(), 3),
         }
+        if state.host:
+            payload["h"] = state.host
         if state.partial_id:
             payload["p"] = state.partial_id
         else:
@@ -76,6 +79,7 @@ class Tokens:
             partial_id=payload.get("p"),
             captured=payload.get("u", {}),
             rendered_at=float(payload.get("r", 0)),
+            host=payload.get("h", ""),
         )
 
 
@@ -85,6 +89,7 @@ def _well_formed(payload: dict[str, Any]) -> bool:
     return (
         texts
         and isinstance(payload.get("p", ""), str)
+        and isinstance(payload.get("h", ""), str)
         and isinstance(captured, dict)
         and all(isinstance(v, str) for v in captured.values())
         and isinstance(payload.get("r", 0), int | float)

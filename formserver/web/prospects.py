@@ -13,7 +13,16 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from ..app import services
@@ -42,7 +51,8 @@ def show(client_id: str, form_id: str) -> Response:
     if token is None:
         captured = _captured(spec)
         flow = Flow(spec, captured=captured)
-        state = State(client_id, form_id, spec.version, captured=captured)
+        host = _host_origin(client, request.args.get("host", ""))
+        state = State(client_id, form_id, spec.version, captured=captured, host=host)
         return _render_step(client, flow, _first(flow), state)
 
     state = _read(token, client_id, form_id)
@@ -53,7 +63,7 @@ def show(client_id: str, form_id: str) -> Response:
 
     partial = _partial(state, client_id, form_id)
     if partial.status == "complete":
-        return _thank_you(client, partial)
+        return _thank_you(client, partial, state)
     spec = _spec_version(client_id, form_id, partial.version)
     flow = _flow(spec, partial)
     wanted = request.args.get("step", "")
@@ -69,7 +79,7 @@ def answer(client_id: str, form_id: str) -> Response:
     spec = _spec_version(client_id, form_id, state.version)
     partial = _partial_for_post(state, spec)
     if partial.status == "complete":
-        return _after_completion(client, partial)
+        return _after_completion(partial, state)
 
     flow = _flow(spec, partial)
     step_id = request.form.get("_step", "")
@@ -77,11 +87,11 @@ def answer(client_id: str, form_id: str) -> Response:
         step = flow.step_for(step_id)
     except (FlowError, KeyError):
         logger.warning("Post for step not open to partial %s", partial.id)
-        return _redirect_to(client_id, form_id, partial)
+        return _redirect_to(partial, state)
 
     typed = _typed(step)
     if request.form.get("_action") == "back":
-        return _go_back(flow, partial, step, typed)
+        return _go_back(flow, partial, step, typed, state)
 
     result = flow.submit(step.id, typed)
     if not result.ok:
@@ -94,11 +104,11 @@ def answer(client_id: str, form_id: str) -> Response:
     flow = _flow(spec, partial)
     if flow.complete:
         _complete(spec, flow, partial)
-        return _after_completion(client, partial)
+        return _after_completion(partial, state)
 
     partial.step = flow.current.id if flow.current else ""
     services().storage.save_partial(partial)
-    return _redirect_to(client_id, form_id, partial)
+    return _redirect_to(partial, state)
 
 
 def _form(client_id: str, form_id: str) -> tuple[Client, Spec]:
@@ -210,14 +220,18 @@ def _typed(step: Step) -> dict[str, list[str]]:
 
 
 def _go_back(
-    flow: Flow, partial: Partial, step: Step, typed: dict[str, list[str]]
+    flow: Flow,
+    partial: Partial,
+    step: Step,
+    typed: dict[str, list[str]],
+    state: State,
 ) -> Response:
     partial.drafts[step.id] = typed
     asked = [s for s in flow.path if flow.fields_to_ask(flow.spec.steps_by_id[s])]
     earlier = asked[: asked.index(step.id)] if step.id in asked else asked
     target = earlier[-1] if earlier else step.id
     services().storage.save_partial(partial)
-    return _redirect_to(partial.client, partial.form, partial, step=target)
+    return _redirect_to(partial, state, step=target)
 
 
 def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
@@ -248,36 +262,79 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
     )
 
 
-def _after_completion(client: Client, partial: Partial) -> Response:
-    submission = services().storage.submission(partial.submission_id or "")
-    route = (submission or {}).get("tag", {}).get("route") or {}
-    if route.get("redirect"):
+def _after_completion(partial: Partial, state: State) -> Response:
+    """Send a finished prospect on: to the route's redirect, or to thank-you.
+
+    Inside the embed snippet the frame stays on the thank-you page, which tells
+    the host page about the submission and offers the route's link there.
+    """
+    tag = _tag_of(partial)
+    route = tag.get("route") or {}
+    if route.get("redirect") and not state.host:
         return redirect(route["redirect"], code=303)
-    return _redirect_to(partial.client, partial.form, partial)
+    return _redirect_to(partial, state)
 
 
-def _thank_you(client: Client, partial: Partial) -> Response:
+def _tag_of(partial: Partial) -> dict[str, Any]:
     submission = services().storage.submission(partial.submission_id or "")
-    tag = (submission or {}).get("tag", {})
+    tag: dict[str, Any] = (submission or {}).get("tag") or {}
+    return tag
+
+
+def _thank_you(client: Client, partial: Partial, state: State) -> Response:
+    tag = _tag_of(partial)
+    route = tag.get("route") or {}
     spec = services().catalog.spec(partial.client, partial.form)
+    event = {
+        "event": "submit",
+        "segment": tag.get("segment"),
+        "tier": tag.get("tier"),
+        "route": route.get("track"),
+        "redirect": route.get("redirect"),
+    }
     html = render_template(
         "prospects/thanks.html",
         client=client,
         title=spec.title if spec else client.name,
-        route=tag.get("route") or {},
+        route=route,
+        host=state.host,
+        event=json.dumps(event),
     )
     return Response(html)
 
 
-def _redirect_to(
-    client_id: str, form_id: str, partial: Partial, step: str | None = None
-) -> Response:
-    state = State(client_id, form_id, partial.version, partial_id=partial.id)
-    query = {"t": services().tokens.sign(state)}
+def _redirect_to(partial: Partial, state: State, step: str | None = None) -> Response:
+    signed = State(
+        partial.client,
+        partial.form,
+        partial.version,
+        partial_id=partial.id,
+        host=state.host,
+    )
+    query = {"t": services().tokens.sign(signed)}
     if step:
         query["step"] = step
-    url = url_for("prospects.show", client_id=client_id, form_id=form_id)
+    url = url_for("prospects.show", client_id=partial.client, form_id=partial.form)
     return redirect(f"{url}?{urlencode(query)}", code=303)
+
+
+def _host_origin(client: Client, origin: str) -> str:
+    """``origin`` when the client allows embedding there, else nothing."""
+    return origin if origin_allowed(origin, client.embed_origins) else ""
+
+
+def origin_allowed(origin: str, allowed: tuple[str, ...]) -> bool:
+    """Whether ``origin`` is one of ``allowed`` (``http://host:*`` for any port)."""
+    if not origin or "/" in origin.split("://", 1)[-1]:
+        return False
+    for entry in allowed:
+        if origin == entry:
+            return True
+        if entry.endswith(":*") and origin.startswith(entry[:-1]):
+            port = origin[len(entry) - 1 :]
+            if port.isdigit():
+                return True
+    return False
 
 
 def _render_step(
@@ -307,6 +364,7 @@ def _render_step(
         form=form,
         errors=result.errors if result is not None else {},
         token=services().tokens.sign(state),
+        host=state.host,
         position=position,
         total=len(planned),
         can_go_back=bool(asked) and asked[0] != step.id,
@@ -363,5 +421,13 @@ def theme(client_id: str) -> Response:
         raise PageError("There is no such client.", title="Not found", status=404)
     css = f":root {{ --fs-brand: {client.color}; }}\n"
     response = Response(css, mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blueprint.get("/embed.js")
+def embed_script() -> Response:
+    """The snippet a marketer pastes into a client's page."""
+    response = send_from_directory(current_app.static_folder or "", "js/embed.js")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

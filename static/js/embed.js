@@ -1,0 +1,119 @@
+/*
+ * formserver embed snippet. Paste once per page:
+ *
+ *   <div data-formserver="https://forms.example.com/f/CLIENT/FORM"></div>
+ *   <script src="https://forms.example.com/embed.js" async></script>
+ *
+ * Options, as attributes of the placeholder:
+ *   data-mode="popup"     a button that opens the form in a modal dialog
+ *   data-button="Text"    the popup button's text (default "Open the form")
+ *   data-title="Text"     the accessible name of the form's frame
+ *   data-callback="name"  a global function called as name(event, detail)
+ *
+ * The placeholder fires formserver:ready, formserver:step and formserver:submit
+ * DOM events (bubbling); submit's detail has segment, tier, route and redirect.
+ */
+(function () {
+  "use strict";
+  var CARRIED = ["utm_source", "utm_medium", "utm_campaign", "utm_term",
+    "utm_content", "gclid"];
+
+  function frameUrl(placeholder) {
+    var url = new URL(placeholder.getAttribute("data-formserver"), document.baseURI);
+    var here = new URLSearchParams(window.location.search);
+    CARRIED.forEach(function (name) {
+      if (here.get(name) && !url.searchParams.has(name)) {
+        url.searchParams.set(name, here.get(name));
+      }
+    });
+    if (document.referrer) url.searchParams.set("referrer", document.referrer);
+    url.searchParams.set("host", window.location.origin);
+    return url;
+  }
+
+  function makeFrame(url, title) {
+    var iframe = document.createElement("iframe");
+    iframe.src = url.href;
+    iframe.title = title;
+    iframe.setAttribute("scrolling", "no");
+    iframe.style.cssText = "display:block;width:100%;height:420px;border:0;overflow:hidden";
+    return iframe;
+  }
+
+  function listen(placeholder, url, iframe) {
+    var name = placeholder.getAttribute("data-callback");
+    var callback = name && typeof window[name] === "function" ? window[name] : null;
+    var ready = false;
+
+    function emit(event, detail) {
+      placeholder.dispatchEvent(new CustomEvent("formserver:" + event,
+        { detail: detail, bubbles: true }));
+      if (callback) callback(event, detail);
+    }
+
+    window.addEventListener("message", function (message) {
+      var data = message.data;
+      if (message.origin !== url.origin || message.source !== iframe.contentWindow) return;
+      if (!data || typeof data !== "object" || data.type !== "formserver") return;
+      if (data.event === "resize" && typeof data.height === "number" &&
+          data.height > 0 && data.height < 50000) {
+        iframe.style.height = Math.ceil(data.height) + "px";
+      } else if (data.event === "ready" && !ready) {
+        ready = true;
+        emit("ready", {});
+      } else if (data.event === "step" && typeof data.step === "string") {
+        emit("step", { step: data.step, position: Number(data.position),
+          total: Number(data.total) });
+        if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView();
+      } else if (data.event === "submit") {
+        emit("submit", { segment: text(data.segment), tier: text(data.tier),
+          route: text(data.route), redirect: text(data.redirect) });
+      }
+    });
+  }
+
+  function text(value) {
+    return typeof value === "string" ? value : null;
+  }
+
+  function popup(placeholder, iframe, title) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = placeholder.getAttribute("data-button") || "Open the form";
+    var dialog = document.createElement("dialog");
+    dialog.setAttribute("aria-label", title);
+    dialog.style.cssText = "width:min(40rem,94vw);max-height:92vh;padding:0;border:0;" +
+      "border-radius:8px;overflow:auto";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Close";
+    close.style.cssText = "float:right;margin:.5rem;font:inherit";
+    dialog.appendChild(close);
+    dialog.appendChild(iframe);
+    close.addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { button.focus(); });
+    button.addEventListener("click", function () {
+      dialog.showModal();
+      close.focus();
+    });
+    placeholder.appendChild(button);
+    placeholder.appendChild(dialog);
+  }
+
+  function mount(placeholder) {
+    if (placeholder.getAttribute("data-formserver-mounted")) return;
+    placeholder.setAttribute("data-formserver-mounted", "1");
+    var url = frameUrl(placeholder);
+    var title = placeholder.getAttribute("data-title") || "Form";
+    var iframe = makeFrame(url, title);
+    listen(placeholder, url, iframe);
+    if (placeholder.getAttribute("data-mode") === "popup") {
+      popup(placeholder, iframe, title);
+    } else {
+      placeholder.appendChild(iframe);
+    }
+  }
+
+  document.querySelectorAll("[data-formserver]").forEach(mount);
+  window.Formserver = { mount: mount };
+})();

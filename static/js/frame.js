@@ -1,0 +1,44 @@
+/*
+ * formserver pages inside the embed snippet's iframe: tell the host page when
+ * the form is ready, when the step changes, when the lead is submitted (its
+ * segment, tier and route, never the answers) and how tall the page is, so the
+ * iframe follows its content. Messages go to the one host origin the server
+ * checked against the client's embed origins, and to no other.
+ */
+(function () {
+  "use strict";
+  var main = document.querySelector("main[data-host]");
+  if (!main || window.parent === window) return;
+  var host = main.getAttribute("data-host");
+  var lastHeight = 0;
+
+  function send(message) {
+    message.type = "formserver";
+    window.parent.postMessage(message, host);
+  }
+
+  function reportHeight() {
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height !== lastHeight) {
+      lastHeight = height;
+      send({ event: "resize", height: height });
+    }
+  }
+
+  document.documentElement.classList.add("fs-embedded");
+  send({ event: "ready" });
+  var form = document.querySelector("form.fs-form");
+  if (form) {
+    send({
+      event: "step",
+      step: form.getAttribute("data-step"),
+      position: Number(form.getAttribute("data-position")),
+      total: Number(form.getAttribute("data-total")),
+    });
+  }
+  var outcome = main.getAttribute("data-event");
+  if (outcome) send(JSON.parse(outcome));
+  reportHeight();
+  if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
+  window.addEventListener("load", reportHeight);
+})();
