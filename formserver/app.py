@@ -56,7 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["formserver"] = Services(
         catalog=Catalog(app.config["FORMSERVER_SPECS"]),
         storage=Storage(app.config["FORMSERVER_DB"]),
-        tokens=Tokens(app.config["SECRET_KEY"], app.config["FORMSERVER_TOKEN_MAX_AGE"]),
+        tokens=Tokens(
+            app.config["SECRET_KEY"],
+            app.config["FORMSERVER_TOKEN_MAX_AGE"],
+            app.config["FORMSERVER_LEAD_MAX_AGE"],
+        ),
     )
 
     from .web import errors, headers, prospects

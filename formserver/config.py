@@ -33,6 +33,12 @@ SETTINGS = (
         int,
     ),
     Setting(
+        "FORMSERVER_LEAD_MAX_AGE",
+        365 * 24 * 3600,
+        "Seconds a lead link or remembered lead token recognises a returning lead.",
+        int,
+    ),
+    Setting(
         "FORMSERVER_PUBLIC_URL",
         "",
         "Public base URL of this server, used in printed links.",

@@ -112,7 +112,7 @@ class Flow:
     def _take(self, shown: list[Field], given: dict[str, Any]) -> None:
         for field_ in shown:
             self.data[field_.id] = given.get(field_.id)
-            if field_.ask_once and field_.id not in self.spec.lead_fields:
+            if field_.ask_once and field_.id not in self.spec.never_held_back:
                 self._asked_once.add(field_.id)
         self.data["segment"] = None
         self.data["segment"] = _segment_id(assign_segment(self.spec, self.data))
@@ -154,7 +154,7 @@ class Flow:
             f
             for f in step.fields
             if f.ask_once
-            and f.id not in self.spec.lead_fields
+            and f.id not in self.spec.never_held_back
             and not is_known(f, self.profile, self.now)
         ]
         held_back = {f.id for f in unknown} - (self._allowed(unknown, data) or set())

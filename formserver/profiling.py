@@ -45,7 +45,8 @@ def is_known(
 def queue(spec: Spec, segment: Segment | None) -> list[Field]:
     """The ask-once fields of the common steps and of ``segment``'s steps.
 
-    The fields every lead needs (``lead_fields``) are never held back.
+    The fields every lead needs and those that decide the segment or a branch
+    (``spec.never_held_back``) are never held back.
     """
     segment_steps = {s for seg in spec.segments for s in seg.steps}
     own = set(segment.steps) if segment else set()
@@ -54,7 +55,7 @@ def queue(spec: Spec, segment: Segment | None) -> list[Field]:
         for step in spec.steps
         if step.id not in segment_steps or step.id in own
         for field in step.fields
-        if field.ask_once and field.id not in spec.lead_fields
+        if field.ask_once and field.id not in spec.never_held_back
     ]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .logic import variables_in
 from .problems import Problem, SpecError, schema_problems
 
 DEFAULT_CAPTURE = (
@@ -180,6 +181,7 @@ class Spec:
     steps_by_id: dict[str, Step] = field(init=False, repr=False)
     fields_by_id: dict[str, Field] = field(init=False, repr=False)
     step_of_field: dict[str, str] = field(init=False, repr=False)
+    never_held_back: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = {f.id: f for s in self.steps for f in s.fields}
@@ -187,6 +189,21 @@ class Spec:
         object.__setattr__(self, "fields_by_id", fields)
         step_of_field = {f.id: s.id for s in self.steps for f in s.fields}
         object.__setattr__(self, "step_of_field", step_of_field)
+        object.__setattr__(self, "never_held_back", self._never_held_back())
+
+    def _never_held_back(self) -> frozenset[str]:
+        """Fields every visit asks when unknown: the lead's own and the deciding.
+
+        Holding back a question that picks the segment or a branch would send
+        the prospect down the wrong path, so profiling never defers those.
+        """
+        deciding: set[str] = set()
+        for segment in self.segments:
+            deciding |= variables_in(segment.when)
+        for step in self.steps:
+            for goto in step.next:
+                deciding |= variables_in(goto.when)
+        return frozenset(deciding | set(self.lead_fields))
 
     @property
     def first_step(self) -> Step:

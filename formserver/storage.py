@@ -53,6 +53,7 @@ class Partial:
     lead_id: str | None
     created_at: str
     updated_at: str
+    recognised_by: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Partial:
@@ -70,6 +71,7 @@ class Partial:
             lead_id=row["lead_id"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            recognised_by=row.get("recognised_by"),
         )
 
 
@@ -174,9 +176,16 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db["profile_values"].create_index(["lead_id", "key"])
 
 
+def _recognition_v2(db: sqlite_utils.Database) -> None:
+    db["partials"].add_column("recognised_by", str)
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _create_v1,
+    _recognition_v2,
+]
 
 
 class Storage:
@@ -259,9 +268,19 @@ class Storage:
     # Partial responses
 
     def start_partial(
-        self, client: str, form: str, version: str, captured: dict[str, str]
+        self,
+        client: str,
+        form: str,
+        version: str,
+        captured: dict[str, str],
+        lead_id: str | None = None,
+        recognised_by: str | None = None,
     ) -> Partial:
-        """Create an empty partial response on ``version`` of a form."""
+        """Create an empty partial response on ``version`` of a form.
+
+        ``lead_id`` names the lead the prospect was recognised as, and
+        ``recognised_by`` how: ``link``, ``embed``, ``cookie`` or ``email``.
+        """
         stamp = now()
         row = {
             "id": new_id("prt"),
@@ -274,9 +293,10 @@ class Storage:
             "step": "",
             "status": "open",
             "submission_id": None,
-            "lead_id": None,
+            "lead_id": lead_id,
             "created_at": stamp,
             "updated_at": stamp,
+            "recognised_by": recognised_by,
         }
         with self.transaction() as db:
             db.execute(
@@ -295,12 +315,14 @@ class Storage:
         """Store the answers, drafts and step reached of an open partial."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE partials SET answers = ?, drafts = ?, step = ?, updated_at = ? "
-                "WHERE id = ? AND status = 'open'",
+                "UPDATE partials SET answers = ?, drafts = ?, step = ?, lead_id = ?,"
+                " recognised_by = ?, updated_at = ? WHERE id = ? AND status = 'open'",
                 [
                     json.dumps(partial.answers),
                     json.dumps(partial.drafts),
                     partial.step,
+                    partial.lead_id,
+                    partial.recognised_by,
                     now(),
                     partial.id,
                 ],
@@ -308,20 +330,23 @@ class Storage:
 
     # Completion
 
-    def complete(self, partial: Partial, completion: Completion) -> str:
-        """Store the submission and update the lead, once; return the submission id.
+    def complete(self, partial: Partial, completion: Completion) -> None:
+        """Store the submission and update the lead, once.
 
-        A second call for the same partial (a double click, a resend) stores
-        nothing and returns the first submission's id.
+        ``partial`` comes back marked complete with its submission and lead. A
+        second call for the same partial (a double click, a resend) stores
+        nothing and gives the first submission.
         """
         with self.transaction() as db:
             row = db.execute(
-                "SELECT status, submission_id FROM partials WHERE id = ?", [partial.id]
+                "SELECT status, submission_id, lead_id FROM partials WHERE id = ?",
+                [partial.id],
             ).fetchone()
             if row is not None and row[0] == "complete":
-                return str(row[1])
+                partial.status, partial.submission_id, partial.lead_id = row
+                return
 
-            lead_id = self._upsert_lead(db, completion)
+            lead_id = self._upsert_lead(db, completion, _trusted_lead(partial))
             submission_id = new_id("sub")
             self._insert_submission(db, submission_id, lead_id, partial, completion)
             self._record_profile(db, lead_id, submission_id, completion)
@@ -337,14 +362,23 @@ class Storage:
                     partial.id,
                 ],
             )
-        return submission_id
+        partial.status = "complete"
+        partial.submission_id = submission_id
+        partial.lead_id = lead_id
 
-    def _upsert_lead(self, db: sqlite_utils.Database, completion: Completion) -> str:
+    def _upsert_lead(
+        self, db: sqlite_utils.Database, completion: Completion, lead_id: str | None
+    ) -> str:
         tag = completion.tag
         route = tag["route"]["track"] if tag.get("route") else None
         stamp = now()
         existing = None
-        if completion.email:
+        if lead_id:
+            existing = db.execute(
+                "SELECT id, profile FROM leads WHERE id = ? AND client = ?",
+                [lead_id, completion.client],
+            ).fetchone()
+        if existing is None and completion.email:
             existing = db.execute(
                 "SELECT id, profile FROM leads WHERE client = ? AND email = ?",
                 [completion.client, completion.email],
@@ -477,6 +511,32 @@ class Storage:
         rows = self.db.query(sql + " ORDER BY submitted_at, id", params)
         return [_decode(row) for row in rows]
 
+    def lead_by_email(self, client: str, email: str) -> dict[str, Any] | None:
+        """The lead of ``client`` with the normalised ``email``, or None."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM leads WHERE client = ? AND email = ?", [client, email]
+            )
+        )
+        return _decode(rows[0]) if rows else None
+
+    def known_profile(self, lead_id: str) -> dict[str, tuple[Any, str]]:
+        """The current value of each profile key of a lead, with when it was learned."""
+        rows = self.db.execute(
+            "SELECT key, value, learned_at FROM profile_values"
+            " WHERE lead_id = ? AND current = 1",
+            [lead_id],
+        ).fetchall()
+        return {key: (json.loads(value), learned_at) for key, value, learned_at in rows}
+
+    def lead_submissions(self, lead_id: str) -> list[dict[str, Any]]:
+        """Every submission of a lead, oldest first: the history of its tags."""
+        rows = self.db.query(
+            "SELECT * FROM submissions WHERE lead_id = ? ORDER BY submitted_at, id",
+            [lead_id],
+        )
+        return [_decode(row) for row in rows]
+
     def profile_history(self, lead_id: str) -> list[dict[str, Any]]:
         """Every value ever learned about a lead, oldest first."""
         rows = self.db.query(
@@ -484,6 +544,13 @@ class Storage:
             [lead_id],
         )
         return [_decode(row) for row in rows]
+
+
+def _trusted_lead(partial: Partial) -> str | None:
+    """The lead a signed token named; a typed email alone is matched by email."""
+    if partial.recognised_by in ("link", "embed", "cookie"):
+        return partial.lead_id
+    return None
 
 
 _JSON_COLUMNS = ("answers", "tag", "captured", "profile", "path", "drafts", "value")

@@ -15,6 +15,7 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "formserver.state.v1"
+LEAD_SALT = "formserver.lead.v1"
 
 
 class TokenError(ValueError):
@@ -36,14 +37,35 @@ class State:
     captured: dict[str, str] = field(default_factory=dict)
     rendered_at: float = 0.0
     host: str = ""
+    lead_id: str | None = None
+    recognised_by: str | None = None
 
 
 class Tokens:
     """Signs and reads form-state tokens with one secret key."""
 
-    def __init__(self, secret_key: str, max_age: int) -> None:
+    def __init__(self, secret_key: str, max_age: int, lead_max_age: int = 0) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
+        self._leads = URLSafeTimedSerializer(secret_key, salt=LEAD_SALT)
         self.max_age = max_age
+        self.lead_max_age = lead_max_age or 365 * 24 * 3600
+
+    def sign_lead(self, client: str, lead_id: str) -> str:
+        """A long-lived token that recognises one lead of one client."""
+        return self._leads.dumps({"c": client, "l": lead_id})
+
+    def read_lead(self, token: str, client: str) -> str | None:
+        """The lead a lead token names for ``client``, or None if untrusted."""
+        if not token or len(token) > 1024:
+            return None
+        try:
+            payload = self._leads.loads(token, max_age=self.lead_max_age)
+        except BadSignature:
+            return None
+        if not isinstance(payload, dict) or payload.get("c") != client:
+            return None
+        lead_id = payload.get("l")
+        return lead_id if isinstance(lead_id, str) else None
 
     def sign(self, state: State) -> str:
         payload: dict[str, Any] = {
@@ -54,6 +76,9 @@ class Tokens:
         }
         if state.host:
             payload["h"] = state.host
+        if state.lead_id:
+            payload["l"] = state.lead_id
+            payload["b"] = state.recognised_by or ""
         if state.partial_id:
             payload["p"] = state.partial_id
         else:
@@ -80,6 +105,8 @@ class Tokens:
             captured=payload.get("u", {}),
             rendered_at=float(payload.get("r", 0)),
             host=payload.get("h", ""),
+            lead_id=payload.get("l"),
+            recognised_by=payload.get("b") or None,
         )
 
 
@@ -90,6 +117,8 @@ def _well_formed(payload: dict[str, Any]) -> bool:
         texts
         and isinstance(payload.get("p", ""), str)
         and isinstance(payload.get("h", ""), str)
+        and isinstance(payload.get("l", ""), str)
+        and isinstance(payload.get("b", ""), str)
         and isinstance(captured, dict)
         and all(isinstance(v, str) for v in captured.values())
         and isinstance(payload.get("r", 0), int | float)

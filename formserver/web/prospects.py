@@ -33,8 +33,10 @@ from ..logic import variables_in
 from ..spec import Spec, Step, compile_spec
 from ..storage import Completion, Partial
 from ..tokens import State, TokenError
+from . import recognition
 from .errors import PageError
 from .headers import allow_framing_by
+from .recognition import Recognition
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +51,15 @@ def show(client_id: str, form_id: str) -> Response:
     client, spec = _form(client_id, form_id)
     token = request.args.get("t")
     if token is None:
-        captured = _captured(spec)
-        flow = Flow(spec, captured=captured)
-        host = _host_origin(client, request.args.get("host", ""))
-        state = State(client_id, form_id, spec.version, captured=captured, host=host)
-        return _render_step(client, flow, _first(flow), state)
+        return _start(client, spec)
 
     state = _read(token, client_id, form_id)
     if state.partial_id is None:
         spec = _spec_version(client_id, form_id, state.version)
-        flow = Flow(spec, captured=state.captured)
-        return _render_step(client, flow, _first(flow), state)
+        known = recognition.profile_of(state.lead_id)
+        flow = Flow(spec, captured=state.captured, profile=known)
+        who = Recognition(state.lead_id, state.recognised_by)
+        return _render_step(client, flow, _first(flow), state, who=who)
 
     partial = _partial(state, client_id, form_id)
     if partial.status == "complete":
@@ -69,6 +69,27 @@ def show(client_id: str, form_id: str) -> Response:
     wanted = request.args.get("step", "")
     step = _open_step(flow, wanted) or _first(flow)
     return _render_step(client, flow, step, state, partial=partial)
+
+
+def _start(client: Client, spec: Spec) -> Response:
+    """The first step of a fresh form, for a new or a recognised prospect."""
+    captured = _captured(spec)
+    host = _host_origin(client, request.args.get("host", ""))
+    who = recognition.recognise(client.id, host)
+    flow = Flow(spec, captured=captured, profile=recognition.profile_of(who.lead_id))
+    state = State(
+        client.id,
+        spec.form,
+        spec.version,
+        captured=captured,
+        host=host,
+        lead_id=who.lead_id,
+        recognised_by=who.how,
+    )
+    response = _render_step(client, flow, _first(flow), state, who=who)
+    if request.args.get("fresh"):
+        recognition.forget(response, client.id)
+    return response
 
 
 @blueprint.post("/f/<client_id>/<form_id>")
@@ -101,6 +122,7 @@ def answer(client_id: str, form_id: str) -> Response:
 
     partial.answers[step.id] = result.values
     partial.drafts.pop(step.id, None)
+    recognition.match_typed_email(partial, result.values)
     flow = _flow(spec, partial)
     if flow.complete:
         _complete(spec, flow, partial)
@@ -195,11 +217,19 @@ def _partial_for_post(state: State, spec: Spec) -> Partial:
         return _partial(state, spec.client, spec.form)
     storage = services().storage
     storage.remember_spec(spec.client, spec.form, spec.version, spec.document)
-    return storage.start_partial(spec.client, spec.form, spec.version, state.captured)
+    return storage.start_partial(
+        spec.client,
+        spec.form,
+        spec.version,
+        state.captured,
+        lead_id=state.lead_id,
+        recognised_by=state.recognised_by,
+    )
 
 
 def _flow(spec: Spec, partial: Partial) -> Flow:
-    return Flow(spec, partial.answers, captured=partial.captured)
+    known = recognition.profile_of(partial.lead_id)
+    return Flow(spec, partial.answers, profile=known, captured=partial.captured)
 
 
 def _first(flow: Flow) -> Step:
@@ -251,8 +281,7 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
         path=flow.path,
         sources=sources,
     )
-    partial.submission_id = services().storage.complete(partial, completion)
-    partial.status = "complete"
+    services().storage.complete(partial, completion)
     logger.info(
         "Submission %s for %s/%s tagged %s",
         partial.submission_id,
@@ -271,7 +300,11 @@ def _after_completion(partial: Partial, state: State) -> Response:
     tag = _tag_of(partial)
     route = tag.get("route") or {}
     if route.get("redirect") and not state.host:
-        return redirect(route["redirect"], code=303)
+        response = redirect(route["redirect"], code=303)
+        if partial.lead_id:
+            token = services().tokens.sign_lead(partial.client, partial.lead_id)
+            recognition.remember(response, partial.client, token)
+        return response
     return _redirect_to(partial, state)
 
 
@@ -292,6 +325,9 @@ def _thank_you(client: Client, partial: Partial, state: State) -> Response:
         "route": route.get("track"),
         "redirect": route.get("redirect"),
     }
+    lead_token = services().tokens.sign_lead(client.id, partial.lead_id or "")
+    if state.host and partial.lead_id:
+        event["lead_token"] = lead_token
     html = render_template(
         "prospects/thanks.html",
         client=client,
@@ -300,7 +336,10 @@ def _thank_you(client: Client, partial: Partial, state: State) -> Response:
         host=state.host,
         event=json.dumps(event),
     )
-    return Response(html)
+    response = Response(html)
+    if not state.host and partial.lead_id:
+        recognition.remember(response, client.id, lead_token)
+    return response
 
 
 def _redirect_to(partial: Partial, state: State, step: str | None = None) -> Response:
@@ -344,7 +383,10 @@ def _render_step(
     state: State,
     partial: Partial | None = None,
     result: Any = None,
+    who: Recognition | None = None,
 ) -> Response:
+    if who is None:
+        who = recognition.of_partial(partial) if partial else Recognition()
     shown = flow.fields_to_ask(step)
     ids = tuple(f.id for f in shown)
     if result is not None:
@@ -372,9 +414,23 @@ def _render_step(
             f.id: json.dumps(f.visible_if) for f in shown if flow.is_dynamic(step, f)
         },
         context=json.dumps(_context(flow, step, shown)),
+        recognised=who.trusted,
+        known=recognition.known_values(flow.spec, dict(flow.profile))
+        if who.trusted and position == 1
+        else [],
+        fresh_url=_fresh_url(flow.spec, state),
     )
     status = 422 if result is not None else 200
     return Response(html, status=status)
+
+
+def _fresh_url(spec: Spec, state: State) -> str:
+    """Where "not you?" leads: the form again, recognising nobody."""
+    query = {"fresh": "1"}
+    if state.host:
+        query["host"] = state.host
+    url = url_for("prospects.show", client_id=spec.client, form_id=spec.form)
+    return f"{url}?{urlencode(query)}"
 
 
 def _stored_as_typed(

@@ -1,17 +1,9 @@
 /*
- * formserver embed snippet. Paste once per page:
- *
- *   <div data-formserver="https://forms.example.com/f/CLIENT/FORM"></div>
- *   <script src="https://forms.example.com/embed.js" async></script>
- *
- * Options, as attributes of the placeholder:
- *   data-mode="popup"     a button that opens the form in a modal dialog
- *   data-button="Text"    the popup button's text (default "Open the form")
- *   data-title="Text"     the accessible name of the form's frame
- *   data-callback="name"  a global function called as name(event, detail)
- *
- * The placeholder fires formserver:ready, formserver:step and formserver:submit
- * DOM events (bubbling); submit's detail has segment, tier, route and redirect.
+ * formserver embed snippet; README.md lists its options. One iframe per
+ * [data-formserver] placeholder, inline or in a popup dialog. The frame's height
+ * and events arrive by postMessage, checked for origin, source and shape. The
+ * lead token a submission returns stays in this site's own storage, so the
+ * form recognises the prospect on a later visit without third-party cookies.
  */
 (function () {
   "use strict";
@@ -28,7 +20,20 @@
     });
     if (document.referrer) url.searchParams.set("referrer", document.referrer);
     url.searchParams.set("host", window.location.origin);
+    var lead = store("get", url);
+    if (lead) url.searchParams.set("lead", lead);
     return url;
+  }
+
+  function store(action, url, token) {
+    var key = "formserver-lead:" + url.origin + url.pathname.split("/")[2];
+    try {
+      if (action === "get") return window.localStorage.getItem(key);
+      if (action === "set") window.localStorage.setItem(key, token);
+      else window.localStorage.removeItem(key);
+    } catch (blocked) {
+      return null;
+    }
   }
 
   function makeFrame(url, title) {
@@ -65,7 +70,10 @@
         emit("step", { step: data.step, position: Number(data.position),
           total: Number(data.total) });
         if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView();
+      } else if (data.event === "forget") {
+        store("remove", url);
       } else if (data.event === "submit") {
+        if (typeof data.lead_token === "string") store("set", url, data.lead_token);
         emit("submit", { segment: text(data.segment), tier: text(data.tier),
           route: text(data.route), redirect: text(data.redirect) });
       }

@@ -36,6 +36,7 @@
       total: Number(form.getAttribute("data-total")),
     });
   }
+  if (/[?&]fresh=1/.test(window.location.search)) send({ event: "forget" });
   var outcome = main.getAttribute("data-event");
   if (outcome) send(JSON.parse(outcome));
   reportHeight();
