@@ -1,0 +1,21 @@
+"""Storage: leads, submissions, partial responses and spec versions in SQLite.
+
+Everything that touches the database goes through :class:`Storage`, so that a
+deployment that outgrows one host can move to PostgreSQL by replacing this
+module. The database runs in WAL mode with a busy timeout; every write
+transaction begins with ``BEGIN IMMEDIATE`` so that it takes the write lock
+first and never fails half-way on a lock upgrade. ``synchronous=FULL`` makes
+every acknowledged commit durable, even through a power cut.
+"""
+
+from __future__ import annotations
+
+from .database import Database, new_id, now
+from .leads import Leads
+from .responses import Completion, Partial, Responses
+
+__all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
+
+
+class Storage(Responses, Leads, Database):
+    """The formserver database at ``path`` (created and migrated on open)."""
