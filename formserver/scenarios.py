@@ -9,25 +9,37 @@ from the landing URL, and what to ``expect``: any of ``path``, ``segment``,
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .catalog import TESTS_SUFFIX
 from .engine import Flow
-from .problems import Problem, SpecError
+from .problems import Problem, SpecError, did_you_mean
 from .profiling import Known
 from .spec import Spec, parse_json
+
+#: What a scenario can say about where its answers lead.
+EXPECTABLE = ("path", "segment", "tier", "score", "route", "reasons")
+
+_SETTINGS = ("name", "answers", "profile", "captured", "expect")
+_SHAPE = '{"scenarios": [{"name": …, "answers": {…}, "expect": {…}}]}'
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Where a scenario's answers led."""
+    """Where a scenario's answers led.
+
+    ``stopped_at`` is the step the scenario could not get past, ``errors`` the
+    form's messages there by field id, and ``why`` says it in words.
+    """
 
     path: list[str]
     tag: dict[str, Any] | None
     stopped_at: str | None = None
     errors: dict[str, list[str]] | None = None
+    why: str | None = None
 
 
 def tests_path(spec_path: Path) -> Path:
@@ -43,14 +55,53 @@ def load_scenarios(path: Path) -> list[dict[str, Any]]:
     except OSError as error:
         message = f"cannot read the file: {error.strerror or error}"
         raise SpecError([Problem(source, "", message)]) from None
+
     scenarios = document.get("scenarios") if isinstance(document, dict) else None
-    if not isinstance(scenarios, list) or not all(
-        isinstance(s, dict) and isinstance(s.get("answers", {}), dict)
-        for s in scenarios
-    ):
-        message = 'expected {"scenarios": [{"name": …, "answers": {…}, "expect": {…}}]}'
+    if not isinstance(scenarios, list):
+        message = f"a tests file holds a list of scenarios, like {_SHAPE}"
         raise SpecError([Problem(source, "", message)])
+    problems = [
+        Problem(source, f"/scenarios/{index}{pointer}", message)
+        for index, scenario in enumerate(scenarios)
+        for pointer, message in _shape_problems(scenario)
+    ]
+    if problems:
+        raise SpecError(problems)
     return scenarios
+
+
+def _shape_problems(scenario: Any) -> list[tuple[str, str]]:
+    """``(pointer, message)`` for each part of ``scenario`` that cannot be read."""
+    if not isinstance(scenario, dict):
+        return [("", 'a scenario is an object {"name": …, "answers": {…}, …}')]
+
+    found = [
+        ("", f"'{key}' is not a setting of a scenario{did_you_mean(key, _SETTINGS)}")
+        for key in scenario
+        if key not in _SETTINGS
+    ]
+    if not isinstance(scenario.get("name", ""), str):
+        found.append(("/name", "the name should be text in quotes"))
+    for key in _SETTINGS[1:]:
+        if not isinstance(scenario.get(key, {}), dict):
+            found.append((f"/{key}", f"'{key}' should be an object {{…}}"))
+    answers = scenario.get("answers", {})
+    for field_id, value in answers.items() if isinstance(answers, dict) else ():
+        if not _typeable(value):
+            found.append(
+                (
+                    f"/answers/{_escape(field_id)}",
+                    f"the answer to '{field_id}' should be text, a number, true "
+                    "or false, or a list of texts",
+                )
+            )
+    return found
+
+
+def _typeable(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, str | int | float) for v in value)
+    return isinstance(value, str | int | float)
 
 
 def play(spec: Spec, scenario: dict[str, Any]) -> Outcome:
@@ -73,14 +124,16 @@ def play(spec: Spec, scenario: dict[str, Any]) -> Outcome:
         }
         result = flow.submit(step.id, formdata)
         if not result.ok:
-            return Outcome(flow.path, None, stopped_at=step.id, errors=result.errors)
+            why = _refusals(spec, typed, result.errors)
+            return Outcome(flow.path, None, step.id, result.errors, why)
         answers[step.id] = result.values
 
     flow = Flow(spec, answers, profile, captured)
-    if not flow.complete:
-        stopped = flow.current.id if flow.current else None
-        return Outcome(flow.path, None, stopped_at=stopped)
-    return Outcome(flow.path, flow.tag().as_dict())
+    if flow.complete:
+        return Outcome(flow.path, flow.tag().as_dict())
+    stopped = flow.current.id if flow.current else None
+    why = "the path goes back to a step already answered" if flow.looped else None
+    return Outcome(flow.path, None, stopped_at=stopped, why=why)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -91,35 +144,71 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def differences(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
-    """How ``outcome`` differs from ``expect``, first difference first."""
-    if outcome.tag is None:
-        where = outcome.stopped_at or "?"
-        detail = "; ".join(
-            f"{field}: {' '.join(messages)}"
-            for field, messages in (outcome.errors or {}).items()
-        )
-        reason = f" ({detail})" if detail else " (no answer for a question there)"
-        return [f"stopped at step '{where}'{reason}"]
+def _refusals(spec: Spec, typed: dict[str, Any], errors: dict[str, list[str]]) -> str:
+    """Why the form refused a step: each field, its answer and its message."""
+    strangers = [name for name in typed if name not in spec.fields_by_id]
+    said = []
+    for field_id, messages in errors.items():
+        says = f"(the form says: {' '.join(messages)})"
+        if field_id in typed:
+            answer = _shown(typed[field_id])
+            said.append(f"the answer {answer} for field '{field_id}' is refused {says}")
+            continue
+        said.append(f"no answer for field '{field_id}' {says}")
+        close = difflib.get_close_matches(field_id, strangers, n=1, cutoff=0.6)
+        if close:
+            said[-1] += f"; the answers name '{close[0]}': did you mean '{field_id}'?"
+    return "; ".join(said)
 
-    tag = outcome.tag
-    actual = {
-        "path": outcome.path,
+
+def differences(outcome: Outcome, expect: dict[str, Any]) -> list[str]:
+    """How ``outcome`` differs from ``expect``, first difference first.
+
+    Keys a scenario cannot expect come first: the scenario itself is wrong.
+    """
+    found = [
+        f"'{key}' is not something a scenario can expect (it can expect "
+        f"{', '.join(EXPECTABLE[:-1])} or {EXPECTABLE[-1]})"
+        f"{did_you_mean(key, EXPECTABLE)}"
+        for key in expect
+        if key not in EXPECTABLE
+    ]
+    if outcome.tag is None:
+        where = f"step '{outcome.stopped_at}'" if outcome.stopped_at else "a step"
+        why = outcome.why or "the form is not complete there"
+        return [*found, f"stopped at {where}: {why}"]
+
+    actual = _actual(outcome.path, outcome.tag)
+    for key, expected in expect.items():
+        if key == "reasons" and isinstance(expected, list):
+            expected = sorted(expected, key=str)
+        if key in actual and actual[key] != expected:
+            found.append(
+                f"expected {key} {_shown(expected)}, got {_shown(actual[key])}"
+            )
+    return found
+
+
+def _actual(path: list[str], tag: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "path": path,
         "segment": tag["segment"],
         "tier": tag["tier"],
         "score": tag["score"],
         "route": tag["route"]["track"] if tag["route"] else None,
         "reasons": sorted(r["rule"] for r in tag["reasons"]),
     }
-    found = []
-    for key, expected in expect.items():
-        if key == "reasons":
-            expected = sorted(expected)
-        if key not in actual:
-            found.append(f"'{key}' is not something a scenario can expect")
-        elif actual[key] != expected:
-            found.append(f"expected {key} {expected!r}, got {actual[key]!r}")
-    return found
+
+
+def _shown(value: Any) -> str:
+    """``value`` as a scenario writes it, with whole numbers shown whole."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return repr(value)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def run_scenarios(spec: Spec, path: Path) -> list[Problem]:
@@ -136,6 +225,7 @@ def run_scenarios(spec: Spec, path: Path) -> list[Problem]:
         if found:
             message = f"scenario '{name}' failed: {found[0]}"
             if len(found) > 1:
-                message += f" (and {len(found) - 1} more differences)"
+                more = len(found) - 1
+                message += f" (and {more} more difference{'s' if more > 1 else ''})"
             problems.append(Problem(str(path), f"/scenarios/{index}", message))
     return problems
