@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from .delivery import Deliverer
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -22,9 +25,15 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
-def run_production(app: Flask, host: str, port: int, workers: int) -> None:
-    """Serve ``app`` with gunicorn until interrupted."""
-    options = {
+def run_production(
+    app: Flask, host: str, port: int, workers: int, deliver: bool = True
+) -> None:
+    """Serve ``app`` with gunicorn until interrupted.
+
+    With ``deliver``, every worker also runs a webhook deliverer thread; their
+    leases on due deliveries keep them from sending the same attempt twice.
+    """
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
@@ -37,4 +46,18 @@ def run_production(app: Flask, host: str, port: int, workers: int) -> None:
         "limit_request_line": 8190,
         "limit_request_fields": 100,
     }
+    if deliver:
+        options["post_worker_init"] = lambda worker: start_deliverer(app)
     _Gunicorn(app, options).run()
+
+
+def start_deliverer(app: Flask) -> threading.Event:
+    """Run webhook delivery for ``app`` in a daemon thread; set the event to stop."""
+    services = app.extensions["formserver"]
+    deliverer = Deliverer(services.storage, services.catalog)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=deliverer.run, args=(stop,), name="formserver-deliver", daemon=True
+    )
+    thread.start()
+    return stop

@@ -2,7 +2,7 @@
 
 Everything that touches the database goes through :class:`Storage`, so that a
 deployment that outgrows one host can move to PostgreSQL by replacing this
-module. The database runs in WAL mode with a busy timeout; every write
+package. The database runs in WAL mode with a busy timeout; every write
 transaction begins with ``BEGIN IMMEDIATE`` so that it takes the write lock
 first and never fails half-way on a lock upgrade. ``synchronous=FULL`` makes
 every acknowledged commit durable, even through a power cut.
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from .database import Database, new_id, now
 from .leads import Leads
+from .outbox import Outbox
 from .responses import Completion, Partial, Responses
 
 __all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
 
 
-class Storage(Responses, Leads, Database):
+class Storage(Responses, Leads, Outbox, Database):
     """The formserver database at ``path`` (created and migrated on open)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
 from .database import Database, new_id, now
+from .outbox import enqueue_lead_event
 
 
 @dataclass
@@ -64,6 +65,8 @@ class Completion:
     captured: dict[str, str]
     path: list[str]
     sources: dict[str, str]
+    consents: list[dict[str, Any]] = field(default_factory=list)
+    is_test: bool = False
 
 
 class Responses(Database):
@@ -165,10 +168,14 @@ class Responses(Database):
                 partial.status, partial.submission_id, partial.lead_id = row
                 return
 
-            lead_id = self._upsert_lead(db, completion, _trusted_lead(partial))
+            lead_id, created = self._upsert_lead(db, completion, _trusted_lead(partial))
             submission_id = new_id("sub")
             self._insert_submission(db, submission_id, lead_id, partial, completion)
             self._record_profile(db, lead_id, submission_id, completion)
+            self._record_consents(db, lead_id, submission_id, completion)
+            if not completion.is_test:
+                kind = "lead.submitted" if created else "lead.updated"
+                enqueue_lead_event(db, kind, lead_id, submission_id)
             db.execute(
                 "UPDATE partials SET status = 'complete', submission_id = ?,"
                 " lead_id = ?, answers = ?, drafts = '{}', updated_at = ?"
@@ -187,7 +194,8 @@ class Responses(Database):
 
     def _upsert_lead(
         self, db: sqlite_utils.Database, completion: Completion, lead_id: str | None
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """The lead's id after the update, and whether it is new."""
         tag = completion.tag
         route = tag["route"]["track"] if tag.get("route") else None
         stamp = now()
@@ -219,11 +227,12 @@ class Responses(Database):
                     existing[0],
                 ],
             )
-            return str(existing[0])
+            return str(existing[0]), False
 
         lead_id = new_id("lead")
         db.execute(
-            "INSERT INTO leads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO leads (id, client, email, profile, tag, score, tier, segment,"
+            " route, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 lead_id,
                 completion.client,
@@ -238,7 +247,7 @@ class Responses(Database):
                 stamp,
             ],
         )
-        return lead_id
+        return lead_id, True
 
     def _insert_submission(
         self,
@@ -250,8 +259,10 @@ class Responses(Database):
     ) -> None:
         tag = completion.tag
         db.execute(
-            "INSERT INTO submissions VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO submissions (id, client, form, version, lead_id,"
+            " partial_id, answers, path, tag, score, tier, segment, route, captured,"
+            " started_at, submitted_at, is_test)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 submission_id,
                 completion.client,
@@ -269,8 +280,29 @@ class Responses(Database):
                 json.dumps(completion.captured),
                 partial.created_at,
                 now(),
+                int(completion.is_test),
             ],
         )
+
+    def _record_consents(
+        self,
+        db: sqlite_utils.Database,
+        lead_id: str,
+        submission_id: str,
+        completion: Completion,
+    ) -> None:
+        for consent in completion.consents:
+            db.execute(
+                "INSERT INTO consents VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    lead_id,
+                    submission_id,
+                    consent["field"],
+                    consent["text"],
+                    int(consent["agreed"]),
+                    now(),
+                ],
+            )
 
     def _record_profile(
         self,

@@ -96,9 +96,99 @@ def _recognition_v2(db: sqlite_utils.Database) -> None:
     db["partials"].add_column("recognised_by", str)
 
 
+def _handoff_v3(db: sqlite_utils.Database) -> None:
+    """Outbox, deliveries, API tokens, outcomes and consents (the hand-off)."""
+    db["events"].create(
+        {
+            "id": str,
+            "client": str,
+            "type": str,
+            "lead_id": str,
+            "payload": str,
+            "created_at": str,
+            "fanned_out": int,
+        },
+        pk="id",
+    )
+    db["events"].create_index(["fanned_out"])
+    db["events"].create_index(["lead_id"])
+    db["deliveries"].create(
+        {
+            "id": int,
+            "event_id": str,
+            "client": str,
+            "endpoint": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "leased_until": str,
+            "last_status": int,
+            "last_error": str,
+            "delivered_at": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["deliveries"].create_index(["event_id", "endpoint"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+    db["delivery_attempts"].create(
+        {
+            "delivery_id": int,
+            "attempt": int,
+            "at": str,
+            "status": int,
+            "error": str,
+            "duration_ms": float,
+        }
+    )
+    db["delivery_attempts"].create_index(["delivery_id"])
+    db["disabled_endpoints"].create(
+        {"client": str, "endpoint": str, "disabled_at": str, "reason": str},
+        pk=("client", "endpoint"),
+    )
+    db["api_tokens"].create(
+        {
+            "id": str,
+            "client": str,
+            "hash": str,
+            "label": str,
+            "created_at": str,
+            "last_used_at": str,
+        },
+        pk="id",
+    )
+    db["api_tokens"].create_index(["hash"], unique=True)
+    db["outcomes"].create(
+        {
+            "id": str,
+            "lead_id": str,
+            "client": str,
+            "status": str,
+            "reason": str,
+            "recorded_at": str,
+        },
+        pk="id",
+    )
+    db["outcomes"].create_index(["lead_id"])
+    db["consents"].create(
+        {
+            "lead_id": str,
+            "submission_id": str,
+            "field": str,
+            "text": str,
+            "agreed": int,
+            "at": str,
+        }
+    )
+    db["consents"].create_index(["lead_id"])
+    db["leads"].add_column("outcome", str)
+    db["submissions"].add_column("is_test", int, not_null_default=0)
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _recognition_v2,
+    _handoff_v3,
 ]

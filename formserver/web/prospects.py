@@ -280,6 +280,11 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
         captured=partial.captured,
         path=flow.path,
         sources=sources,
+        consents=[
+            {"field": f, "text": _consent_text(spec, f), "agreed": answers[f]}
+            for f in answers
+            if spec.fields_by_id[f].type == "consent"
+        ],
     )
     services().storage.complete(partial, completion)
     logger.info(
@@ -289,6 +294,11 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
         spec.form,
         tag["tier"],
     )
+
+
+def _consent_text(spec: Spec, field_id: str) -> str:
+    field_ = spec.fields_by_id[field_id]
+    return field_.consent_text or field_.label
 
 
 def _after_completion(partial: Partial, state: State) -> Response:
