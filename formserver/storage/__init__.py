@@ -14,9 +14,10 @@ from .database import Database, new_id, now
 from .leads import Leads
 from .outbox import Outbox
 from .responses import Completion, Partial, Responses
+from .rights import Rights
 
 __all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
 
 
-class Storage(Responses, Leads, Outbox, Database):
+class Storage(Responses, Leads, Outbox, Rights, Database):
     """The formserver database at ``path`` (created and migrated on open)."""
