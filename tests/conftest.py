@@ -6,6 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from formserver.app import create_app
+from formserver.delivery import Deliverer
+
+from .webhooks import SECRET as HOOK_SECRET
+from .webhooks import Receiver, hook_up
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SPECS = ROOT / "form_specs"
@@ -58,3 +62,24 @@ def step_of(response):
     match = re.search(r'name="_step" value="([^"]+)"', response.get_data(as_text=True))
     assert match, "the page shows no step"
     return match.group(1)
+
+
+@pytest.fixture
+def receiver():
+    """A CRM stand-in listening on loopback."""
+    found = Receiver()
+    yield found
+    found.close()
+
+
+@pytest.fixture
+def deliverer(app, specs_dir, receiver):
+    """A deliverer for acme-realty, whose client file now points at ``receiver``."""
+    hook_up(specs_dir, receiver.url)
+    services = app.extensions["formserver"]
+    return Deliverer(
+        services.storage,
+        services.catalog,
+        environ={"ACME_HOOK_SECRET": HOOK_SECRET},
+        schedule=(0, 0, 0, 0),
+    )

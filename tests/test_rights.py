@@ -3,8 +3,8 @@
 import json
 
 from .conftest import step_of, token_of
-from .test_delivery import SECRET, deliverer, receiver, submit  # noqa: F401
 from .web.test_prospects import FORM
+from .webhooks import submit
 
 
 def every_text_value(storage):
