@@ -145,3 +145,139 @@ def export(client_id: str, output: str, specs: Path, db: Path) -> None:
     storage = Storage(db)
     count = write_leads(storage, client_id, output, sys.stdout)
     click.echo(f"{count} leads of {client_id} exported", err=True)
+
+
+def _form_key(
+    ctx: click.Context, param: click.Parameter, value: str
+) -> tuple[str, str]:
+    from .scaffold import ID_PATTERN
+
+    client, _, form = value.partition("/")
+    if not (ID_PATTERN.match(client) and ID_PATTERN.match(form)):
+        raise click.BadParameter(
+            f"'{value}' is not CLIENT/FORM; write the client folder and the form "
+            "id, like acme-realty/property-enquiry"
+        )
+    return client, form
+
+
+def _load_form(specs: Path, client: str, form: str) -> Any:
+    from .catalog import Catalog, load_spec
+    from .problems import SpecError
+
+    path = specs / client / f"{form}.json"
+    if not path.is_file():
+        known = ", ".join(f"{c}/{f}" for c, f in Catalog(specs).forms()[:10])
+        hint = f"; the forms there are {known}" if known else ""
+        raise click.ClickException(
+            f"There is no form {client}/{form}: {path} does not exist{hint}. "
+            "Pass --specs with the folder that holds your client folders."
+        )
+    try:
+        return load_spec(path, client, form)
+    except SpecError as error:
+        listed = "\n".join(f"  {problem}" for problem in error.problems)
+        raise click.ClickException(
+            f"The spec {path} is broken; fix these problems first:\n{listed}"
+        ) from None
+
+
+@main.command()
+@click.argument("form_key", metavar="CLIENT/FORM", callback=_form_key)
+@specs_option
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["mermaid", "svg"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: a flowchart to paste into docs; svg: a drawing.",
+)
+def graph(form_key: tuple[str, str], specs: Path, output: str) -> None:
+    """Print the steps of a form, its branches and where it ends."""
+    from .graph import mermaid, svg
+
+    spec = _load_form(specs, *form_key)
+    click.echo(svg(spec) if output == "svg" else mermaid(spec), nl=False)
+
+
+@main.command()
+@click.argument("client")
+@click.argument("form")
+@specs_option
+def init(client: str, form: str, specs: Path) -> None:
+    """Write a starter form FORM for CLIENT, with scenarios that pass."""
+    from .scaffold import ScaffoldError, init_form
+
+    try:
+        paths = init_form(specs, client, form)
+    except ScaffoldError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"Cannot write the starter files to {error.filename or specs}: "
+            f"{error.strerror or error}"
+        ) from None
+
+    for path in paths:
+        click.echo(f"wrote {path}")
+    click.echo("\nNext, edit the form, then:")
+    click.echo(f"  formserver check {specs / client / f'{form}.json'}")
+    click.echo(f"  formserver serve --specs {specs}")
+    click.echo(f"  and open http://127.0.0.1:8000/f/{client}/{form}")
+
+
+@main.command()
+@click.argument("form_key", metavar="CLIENT/FORM", callback=_form_key)
+@specs_option
+@db_option
+def versions(form_key: tuple[str, str], specs: Path, db: Path) -> None:
+    """List the versions of a form prospects have used, oldest first."""
+    import sqlite3
+
+    from .catalog import Catalog
+    from .storage import Storage
+    from .versions import list_versions
+
+    client, form = form_key
+    if not db.is_file():
+        raise click.ClickException(
+            f"There is no database at {db}; pass --db with the file that "
+            "formserver serve uses."
+        )
+    catalog = Catalog(specs)
+    try:
+        rows = list_versions(Storage(db), catalog, client, form)
+    except sqlite3.DatabaseError as error:
+        raise click.ClickException(
+            f"{db} is not a formserver database ({error}); pass --db with the "
+            "file that formserver serve uses."
+        ) from None
+    if not rows:
+        raise click.ClickException(
+            f"Neither {specs} nor the database at {db} knows the form "
+            f"{client}/{form}; check its spelling, --specs and --db."
+        )
+
+    for problem in catalog.problems(client, form):
+        click.echo(f"warning: the spec file is broken: {problem}", err=True)
+    header = ("version", "", "first seen", "first use", "last use", "submissions")
+    table = [header] + [
+        (
+            row["version"],
+            "current" if row["current"] else "",
+            *(_when(row[key]) for key in ("first_seen", "first_use", "last_use")),
+            str(row["submissions"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    for line in table:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]
+        cells[-1] = line[-1].rjust(widths[-1])
+        click.echo("  ".join(cells).rstrip())
+
+
+def _when(stamp: str | None) -> str:
+    """A stored UTC time to the minute, as a table shows it."""
+    return f"{stamp[:16].replace('T', ' ')} UTC" if stamp else "-"
