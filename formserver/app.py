@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .catalog import Catalog
 from .config import defaults, from_environment
+from .ratelimit import RateLimits
 from .storage import Storage
 from .tokens import Tokens
 
@@ -32,6 +34,7 @@ class Services:
     catalog: Catalog
     storage: Storage
     tokens: Tokens
+    limits: RateLimits
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -61,11 +64,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.config["FORMSERVER_TOKEN_MAX_AGE"],
             app.config["FORMSERVER_LEAD_MAX_AGE"],
         ),
+        limits=RateLimits(
+            _beside(app.config["FORMSERVER_DB"], "ratelimit"),
+            app.config["FORMSERVER_RATE_LIMIT_ADDRESS"],
+            app.config["FORMSERVER_RATE_LIMIT_FORM"],
+        ),
     )
+    if app.config["FORMSERVER_PROXY_COUNT"]:
+        count = app.config["FORMSERVER_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
-    from .web import errors, headers, prospects
+    from .web import api, errors, headers, prospects
 
     app.register_blueprint(prospects.blueprint)
+    app.register_blueprint(api.blueprint)
     errors.register(app)
     headers.register(app)
     return app
@@ -87,6 +99,12 @@ def _secret_key(app: Flask) -> str:
         "example: export FORMSERVER_SECRET_KEY=$(python3 -c "
         "'import secrets; print(secrets.token_hex(32))'), or run with --debug."
     )
+
+
+def _beside(database: str, name: str) -> str:
+    """A file next to the database, such as ``formserver-ratelimit.db``."""
+    path = Path(database)
+    return str(path.with_name(f"{path.stem}-{name}{path.suffix or '.db'}"))
 
 
 def services() -> Services:

@@ -39,6 +39,28 @@ SETTINGS = (
         int,
     ),
     Setting(
+        "FORMSERVER_RATE_LIMIT_ADDRESS",
+        "60/minute",
+        "Step answers one address may send (limits syntax; empty: no limit).",
+    ),
+    Setting(
+        "FORMSERVER_RATE_LIMIT_FORM",
+        "1200/minute",
+        "Step answers one form may take from everyone (empty: no limit).",
+    ),
+    Setting(
+        "FORMSERVER_MIN_FILL_SECONDS",
+        2.0,
+        "A form completed faster than this after it was shown is flagged as spam.",
+        float,
+    ),
+    Setting(
+        "FORMSERVER_PROXY_COUNT",
+        0,
+        "Reverse proxies in front of the server whose X-Forwarded-For to trust.",
+        int,
+    ),
+    Setting(
         "FORMSERVER_PUBLIC_URL",
         "",
         "Public base URL of this server, used in printed links.",

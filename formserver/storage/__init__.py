@@ -10,6 +10,7 @@ every acknowledged commit durable, even through a power cut.
 
 from __future__ import annotations
 
+from .access import Access
 from .database import Database, new_id, now
 from .leads import Leads
 from .outbox import Outbox
@@ -19,5 +20,5 @@ from .rights import Rights
 __all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
 
 
-class Storage(Responses, Leads, Outbox, Rights, Database):
+class Storage(Responses, Leads, Outbox, Rights, Access, Database):
     """The formserver database at ``path`` (created and migrated on open)."""

@@ -30,6 +30,8 @@ class Partial:
     created_at: str
     updated_at: str
     recognised_by: str | None = None
+    flags: list[str] = field(default_factory=list)
+    rendered_at: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Partial:
@@ -48,6 +50,8 @@ class Partial:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             recognised_by=row.get("recognised_by"),
+            flags=json.loads(row.get("flags") or "[]"),
+            rendered_at=row.get("rendered_at"),
         )
 
 
@@ -67,6 +71,18 @@ class Completion:
     sources: dict[str, str]
     consents: list[dict[str, Any]] = field(default_factory=list)
     is_test: bool = False
+    spam_reasons: list[str] = field(default_factory=list)
+
+    def held(self) -> str:
+        """What a flagged submission keeps so that a marketer can release it."""
+        return json.dumps(
+            {
+                "email": self.email,
+                "profile": self.profile,
+                "sources": self.sources,
+                "consents": self.consents,
+            }
+        )
 
 
 class Responses(Database):
@@ -99,6 +115,7 @@ class Responses(Database):
         captured: dict[str, str],
         lead_id: str | None = None,
         recognised_by: str | None = None,
+        rendered_at: float | None = None,
     ) -> Partial:
         """Create an empty partial response on ``version`` of a form.
 
@@ -121,6 +138,8 @@ class Responses(Database):
             "created_at": stamp,
             "updated_at": stamp,
             "recognised_by": recognised_by,
+            "flags": "[]",
+            "rendered_at": rendered_at,
         }
         with self.transaction() as db:
             db.execute(
@@ -140,13 +159,15 @@ class Responses(Database):
         with self.transaction() as db:
             db.execute(
                 "UPDATE partials SET answers = ?, drafts = ?, step = ?, lead_id = ?,"
-                " recognised_by = ?, updated_at = ? WHERE id = ? AND status = 'open'",
+                " recognised_by = ?, flags = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'open'",
                 [
                     json.dumps(partial.answers),
                     json.dumps(partial.drafts),
                     partial.step,
                     partial.lead_id,
                     partial.recognised_by,
+                    json.dumps(partial.flags),
                     now(),
                     partial.id,
                 ],
@@ -157,7 +178,8 @@ class Responses(Database):
 
         ``partial`` comes back marked complete with its submission and lead. A
         second call for the same partial (a double click, a resend) stores
-        nothing and gives the first submission.
+        nothing and gives the first submission. Suspected spam is stored,
+        flagged and held: no lead, no profile, no event until it is released.
         """
         with self.transaction() as db:
             row = db.execute(
@@ -168,14 +190,12 @@ class Responses(Database):
                 partial.status, partial.submission_id, partial.lead_id = row
                 return
 
-            lead_id, created = self._upsert_lead(db, completion, _trusted_lead(partial))
             submission_id = new_id("sub")
-            self._insert_submission(db, submission_id, lead_id, partial, completion)
-            self._record_profile(db, lead_id, submission_id, completion)
-            self._record_consents(db, lead_id, submission_id, completion)
-            if not completion.is_test:
-                kind = "lead.submitted" if created else "lead.updated"
-                enqueue_lead_event(db, kind, lead_id, submission_id)
+            self._insert_submission(db, submission_id, None, partial, completion)
+            lead_id: str | None = None
+            if not completion.spam_reasons:
+                trusted = _trusted_lead(partial)
+                lead_id = self._take_in(db, submission_id, completion, trusted)
             db.execute(
                 "UPDATE partials SET status = 'complete', submission_id = ?,"
                 " lead_id = ?, answers = ?, drafts = '{}', updated_at = ?"
@@ -191,6 +211,62 @@ class Responses(Database):
         partial.status = "complete"
         partial.submission_id = submission_id
         partial.lead_id = lead_id
+
+    def _take_in(
+        self,
+        db: sqlite_utils.Database,
+        submission_id: str,
+        completion: Completion,
+        trusted_lead: str | None,
+    ) -> str:
+        """Attach a submission to its lead: profile, consents and the event."""
+        lead_id, created = self._upsert_lead(db, completion, trusted_lead)
+        db.execute(
+            "UPDATE submissions SET lead_id = ? WHERE id = ?", [lead_id, submission_id]
+        )
+        self._record_profile(db, lead_id, submission_id, completion)
+        self._record_consents(db, lead_id, submission_id, completion)
+        if not completion.is_test:
+            kind = "lead.submitted" if created else "lead.updated"
+            enqueue_lead_event(db, kind, lead_id, submission_id)
+        return lead_id
+
+    def release(self, submission_id: str) -> str | None:
+        """Treat a flagged submission as genuine after all; return its lead id."""
+        with self.transaction() as db:
+            rows = list(
+                db.query(
+                    "SELECT * FROM submissions WHERE id = ? AND spam = 1",
+                    [submission_id],
+                )
+            )
+            if not rows:
+                return None
+            row = rows[0]
+            held = json.loads(row["held"])
+            completion = Completion(
+                client=row["client"],
+                form=row["form"],
+                version=row["version"],
+                email=held["email"],
+                answers=json.loads(row["answers"]),
+                profile=held["profile"],
+                tag=json.loads(row["tag"]),
+                captured=json.loads(row["captured"]),
+                path=json.loads(row["path"]),
+                sources=held["sources"],
+                consents=held["consents"],
+            )
+            db.execute(
+                "UPDATE submissions SET spam = 0, held = NULL WHERE id = ?",
+                [submission_id],
+            )
+            lead_id = self._take_in(db, submission_id, completion, None)
+            db.execute(
+                "UPDATE partials SET lead_id = ? WHERE submission_id = ?",
+                [lead_id, submission_id],
+            )
+        return lead_id
 
     def _upsert_lead(
         self, db: sqlite_utils.Database, completion: Completion, lead_id: str | None
@@ -253,7 +329,7 @@ class Responses(Database):
         self,
         db: sqlite_utils.Database,
         submission_id: str,
-        lead_id: str,
+        lead_id: str | None,
         partial: Partial,
         completion: Completion,
     ) -> None:
@@ -261,8 +337,8 @@ class Responses(Database):
         db.execute(
             "INSERT INTO submissions (id, client, form, version, lead_id,"
             " partial_id, answers, path, tag, score, tier, segment, route, captured,"
-            " started_at, submitted_at, is_test)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " started_at, submitted_at, is_test, spam, spam_reasons, held)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 submission_id,
                 completion.client,
@@ -281,6 +357,9 @@ class Responses(Database):
                 partial.created_at,
                 now(),
                 int(completion.is_test),
+                int(bool(completion.spam_reasons)),
+                json.dumps(completion.spam_reasons),
+                completion.held() if completion.spam_reasons else None,
             ],
         )
 

@@ -185,10 +185,21 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
     db["submissions"].add_column("is_test", int, not_null_default=0)
 
 
+def _spam_v4(db: sqlite_utils.Database) -> None:
+    """Suspected spam is kept and flagged, with what it needs to be released."""
+    db["partials"].add_column("flags", str, not_null_default="[]")
+    db["partials"].add_column("rendered_at", float)
+    db["submissions"].add_column("spam", int, not_null_default=0)
+    db["submissions"].add_column("spam_reasons", str)
+    db["submissions"].add_column("held", str)
+    db["submissions"].create_index(["spam"])
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _recognition_v2,
     _handoff_v3,
+    _spam_v4,
 ]

@@ -21,12 +21,14 @@ class PageError(Exception):
         title: str = "Something went wrong",
         status: int = 400,
         restart_url: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.title = title
         self.status = status
         self.restart_url = restart_url
+        self.retry_after = retry_after
 
 
 _HTTP_MESSAGES = {
@@ -59,7 +61,10 @@ def render_error(error: PageError) -> Response:
         return response
 
     html = render_template("prospects/error.html", error=error)
-    return Response(html, status=error.status, mimetype="text/html")
+    response = Response(html, status=error.status, mimetype="text/html")
+    if error.retry_after:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _page_error(error: PageError) -> Response:

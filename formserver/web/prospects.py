@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("prospects", __name__)
 
 MAX_CAPTURED_LENGTH = 500
+
+#: A field people never see and bots fill in. Its name cannot be a field id.
+HONEYPOT = "Website"
 
 
 @blueprint.get("/f/<client_id>/<form_id>")
@@ -96,6 +100,7 @@ def _start(client: Client, spec: Spec) -> Response:
 def answer(client_id: str, form_id: str) -> Response:
     """Take the answers to one step, then go on, go back, or finish."""
     client, _ = _form(client_id, form_id)
+    _check_rate(client_id, form_id)
     state = _read(request.form.get("_t", ""), client_id, form_id)
     spec = _spec_version(client_id, form_id, state.version)
     partial = _partial_for_post(state, spec)
@@ -111,6 +116,8 @@ def answer(client_id: str, form_id: str) -> Response:
         return _redirect_to(partial, state)
 
     typed = _typed(step)
+    if request.form.get(HONEYPOT) and "honeypot" not in partial.flags:
+        partial.flags.append("honeypot")
     if request.form.get("_action") == "back":
         return _go_back(flow, partial, step, typed, state)
 
@@ -224,7 +231,33 @@ def _partial_for_post(state: State, spec: Spec) -> Partial:
         state.captured,
         lead_id=state.lead_id,
         recognised_by=state.recognised_by,
+        rendered_at=state.rendered_at,
     )
+
+
+def _check_rate(client_id: str, form_id: str) -> None:
+    address = request.remote_addr or "unknown"
+    verdict = services().limits.hit(address, f"{client_id}/{form_id}")
+    if not verdict.allowed:
+        logger.warning("Rate limit reached on %s/%s", client_id, form_id)
+        raise PageError(
+            "We received a lot of answers from you in a short time. Your answers so "
+            "far are saved; please wait a moment and send this step again.",
+            title="Please wait a moment",
+            status=429,
+            retry_after=verdict.retry_after,
+        )
+
+
+def _spam_reasons(partial: Partial) -> list[str]:
+    """Why a completed form looks automated, if it does."""
+    reasons = list(partial.flags)
+    minimum = current_app.config["FORMSERVER_MIN_FILL_SECONDS"]
+    if partial.rendered_at is not None:
+        elapsed = time.time() - partial.rendered_at
+        if elapsed < minimum:
+            reasons.append(f"completed {elapsed:.1f}s after it was shown")
+    return reasons
 
 
 def _flow(spec: Spec, partial: Partial) -> Flow:
@@ -285,6 +318,7 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
             for f in answers
             if spec.fields_by_id[f].type == "consent"
         ],
+        spam_reasons=_spam_reasons(partial),
     )
     services().storage.complete(partial, completion)
     logger.info(
