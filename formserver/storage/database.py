@@ -86,7 +86,18 @@ class Database:
             db.execute(f"PRAGMA user_version = {number}")
 
 
-_JSON_COLUMNS = ("answers", "tag", "captured", "profile", "path", "drafts", "value")
+_JSON_COLUMNS = (
+    "answers",
+    "tag",
+    "captured",
+    "profile",
+    "path",
+    "drafts",
+    "value",
+    "spam_reasons",
+    "held",
+    "flags",
+)
 
 
 def decode(row: dict[str, Any]) -> dict[str, Any]:

@@ -75,3 +75,13 @@ class Leads(Database):
             [lead_id],
         )
         return [decode(row) for row in rows]
+
+    def flagged(self, client: str | None = None) -> list[dict[str, Any]]:
+        """Submissions held as suspected spam, newest first."""
+        sql = "SELECT * FROM submissions WHERE spam = 1"
+        params: list[Any] = []
+        if client is not None:
+            sql += " AND client = ?"
+            params.append(client)
+        rows = self.db.query(sql + " ORDER BY submitted_at DESC", params)
+        return [decode(row) for row in rows]

@@ -1,4 +1,4 @@
-"""The ``formserver`` command line."""
+"""Commands for the marketer's loop: serve, check, graph, init, versions."""
 
 from __future__ import annotations
 
@@ -9,37 +9,7 @@ from typing import Any
 
 import click
 
-from .config import defaults
-
-_DEFAULTS = defaults()
-
-
-def specs_option(function: Any) -> Any:
-    return click.option(
-        "--specs",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=_DEFAULTS["FORMSERVER_SPECS"],
-        envvar="FORMSERVER_SPECS",
-        show_default=True,
-        help="Folder of client folders with form specs.",
-    )(function)
-
-
-def db_option(function: Any) -> Any:
-    return click.option(
-        "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=_DEFAULTS["FORMSERVER_DB"],
-        envvar="FORMSERVER_DB",
-        show_default=True,
-        help="Path of the SQLite database.",
-    )(function)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="formserver")
-def main() -> None:
-    """Multi-step lead forms that qualify leads while prospects fill them in."""
+from . import DEFAULTS, db_option, main, open_storage, specs_option
 
 
 @main.command()
@@ -61,8 +31,8 @@ def serve(
     specs: Path, db: Path, host: str, port: int, workers: int, debug: bool
 ) -> None:
     """Serve every form under --specs."""
-    from .app import ConfigError, create_app
-    from .server import run_production
+    from ..app import ConfigError, create_app
+    from ..server import run_production
 
     settings = {"FORMSERVER_SPECS": str(specs), "FORMSERVER_DB": str(db)}
     if debug:
@@ -106,9 +76,9 @@ def check(paths: tuple[Path, ...], output: str) -> None:
     PATHS are spec files or folders (default: the specs folder). Exits 1 when
     any error is found; warnings alone exit 0.
     """
-    from .checker import check_paths
+    from ..checker import check_paths
 
-    targets = list(paths) or [Path(_DEFAULTS["FORMSERVER_SPECS"])]
+    targets = list(paths) or [Path(DEFAULTS["FORMSERVER_SPECS"])]
     problems = check_paths(targets)
     errors = [p for p in problems if p.severity == "error"]
     if output == "json":
@@ -121,36 +91,10 @@ def check(paths: tuple[Path, ...], output: str) -> None:
     sys.exit(1 if errors else 0)
 
 
-@main.command()
-@click.option("--client", "client_id", required=True, help="Client to export.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["csv", "jsonl"]),
-    default="csv",
-    show_default=True,
-)
-@specs_option
-@db_option
-def export(client_id: str, output: str, specs: Path, db: Path) -> None:
-    """Write the leads of one client, with their tags, to standard output."""
-    from .export import write_leads
-    from .storage import Storage
-
-    if not db.exists():
-        raise click.ClickException(
-            f"There is no database at {db}; pass --db with the file that "
-            "formserver serve uses."
-        )
-    storage = Storage(db)
-    count = write_leads(storage, client_id, output, sys.stdout)
-    click.echo(f"{count} leads of {client_id} exported", err=True)
-
-
 def _form_key(
     ctx: click.Context, param: click.Parameter, value: str
 ) -> tuple[str, str]:
-    from .scaffold import ID_PATTERN
+    from ..scaffold import ID_PATTERN
 
     client, _, form = value.partition("/")
     if not (ID_PATTERN.match(client) and ID_PATTERN.match(form)):
@@ -162,8 +106,8 @@ def _form_key(
 
 
 def _load_form(specs: Path, client: str, form: str) -> Any:
-    from .catalog import Catalog, load_spec
-    from .problems import SpecError
+    from ..catalog import Catalog, load_spec
+    from ..problems import SpecError
 
     path = specs / client / f"{form}.json"
     if not path.is_file():
@@ -195,7 +139,7 @@ def _load_form(specs: Path, client: str, form: str) -> Any:
 )
 def graph(form_key: tuple[str, str], specs: Path, output: str) -> None:
     """Print the steps of a form, its branches and where it ends."""
-    from .graph import mermaid, svg
+    from ..graph import mermaid, svg
 
     spec = _load_form(specs, *form_key)
     click.echo(svg(spec) if output == "svg" else mermaid(spec), nl=False)
@@ -207,7 +151,7 @@ def graph(form_key: tuple[str, str], specs: Path, output: str) -> None:
 @specs_option
 def init(client: str, form: str, specs: Path) -> None:
     """Write a starter form FORM for CLIENT, with scenarios that pass."""
-    from .scaffold import ScaffoldError, init_form
+    from ..scaffold import ScaffoldError, init_form
 
     try:
         paths = init_form(specs, client, form)
@@ -235,19 +179,14 @@ def versions(form_key: tuple[str, str], specs: Path, db: Path) -> None:
     """List the versions of a form prospects have used, oldest first."""
     import sqlite3
 
-    from .catalog import Catalog
-    from .storage import Storage
-    from .versions import list_versions
+    from ..catalog import Catalog
+    from ..versions import list_versions
 
     client, form = form_key
-    if not db.is_file():
-        raise click.ClickException(
-            f"There is no database at {db}; pass --db with the file that "
-            "formserver serve uses."
-        )
+    storage = open_storage(db)
     catalog = Catalog(specs)
     try:
-        rows = list_versions(Storage(db), catalog, client, form)
+        rows = list_versions(storage, catalog, client, form)
     except sqlite3.DatabaseError as error:
         raise click.ClickException(
             f"{db} is not a formserver database ({error}); pass --db with the "

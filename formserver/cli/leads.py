@@ -1,0 +1,179 @@
+"""Commands about leads: export, lead links, data rights, API tokens, spam."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+
+from . import db_option, main, open_storage, specs_option
+
+client_option = click.option(
+    "--client", "client_id", required=True, help="The client folder's name."
+)
+email_option = click.option("--email", required=True, help="The person's email.")
+
+
+@main.command()
+@client_option
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+)
+@specs_option
+@db_option
+def export(client_id: str, output: str, specs: Path, db: Path) -> None:
+    """Write the leads of one client, with their tags, to standard output."""
+    from ..export import write_leads
+
+    count = write_leads(open_storage(db), client_id, output, sys.stdout)
+    click.echo(f"{count} leads of {client_id} exported", err=True)
+
+
+@main.command("lead-link")
+@client_option
+@email_option
+@click.option("--form", "form_id", help="The form to link to (default: its only one).")
+@click.option(
+    "--base-url",
+    envvar="FORMSERVER_PUBLIC_URL",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="Public address of this server.",
+)
+@specs_option
+@db_option
+def lead_link(
+    client_id: str,
+    email: str,
+    form_id: str | None,
+    base_url: str,
+    specs: Path,
+    db: Path,
+) -> None:
+    """Print a signed link that recognises a lead, for nurture emails."""
+    from ..app import ConfigError, create_app
+
+    storage = open_storage(db)
+    lead = storage.lead_by_email(client_id, _normalised(email))
+    if lead is None:
+        raise click.ClickException(
+            f"{client_id} has no lead with the email {email}; check --client and "
+            "--email (a lead exists once its first form is submitted)."
+        )
+    try:
+        app = create_app({"FORMSERVER_DB": str(db), "FORMSERVER_SPECS": str(specs)})
+    except (ConfigError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    services = app.extensions["formserver"]
+    form_id = form_id or _only_form(services.catalog.forms(), client_id)
+    token = services.tokens.sign_lead(client_id, lead["id"])
+    query = urlencode({"lead": token})
+    click.echo(f"{base_url.rstrip('/')}/f/{client_id}/{form_id}?{query}")
+
+
+def _only_form(forms: list[tuple[str, str]], client_id: str) -> str:
+    own = [form for client, form in forms if client == client_id]
+    if len(own) != 1:
+        listed = ", ".join(own) or "none"
+        raise click.ClickException(
+            f"Pass --form: {client_id} has these forms: {listed}."
+        )
+    return own[0]
+
+
+def _normalised(email: str) -> str:
+    return email.strip().lower()
+
+
+@main.command()
+@client_option
+@email_option
+@db_option
+def person(client_id: str, email: str, db: Path) -> None:
+    """Write everything held about one person as JSON (an access request)."""
+    held = open_storage(db).person(client_id, _normalised(email))
+    click.echo(json.dumps(held, indent=2, ensure_ascii=False))
+    if held["lead"] is None and not held["forms_in_progress"]:
+        click.echo(f"Nothing is held about {email} at {client_id}.", err=True)
+
+
+@main.command()
+@client_option
+@email_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@db_option
+def forget(client_id: str, email: str, yes: bool, db: Path) -> None:
+    """Erase a person everywhere and tell the endpoints their lead reached."""
+    storage = open_storage(db)
+    if not yes:
+        click.confirm(
+            f"Erase everything held about {email} at {client_id}?", abort=True
+        )
+    result = storage.forget(client_id, _normalised(email))
+    erased = sum(result["erased"].values())
+    click.echo(f"Erased {erased} records about {email} at {client_id}.")
+    for endpoint in result["notified"]:
+        click.echo(f"  lead.erased queued for {endpoint}")
+
+
+@main.group()
+def token() -> None:
+    """API tokens of clients."""
+
+
+@token.command("create")
+@client_option
+@click.option("--label", default="", help="A note on who uses the token.")
+@db_option
+def token_create(client_id: str, label: str, db: Path) -> None:
+    """Create an API token for a client; it is shown once, stored hashed."""
+    value = open_storage(db).create_api_token(client_id, label)
+    click.echo(value)
+    click.echo(
+        f"Keep it safe: only its hash is stored. Use it as "
+        f"'Authorization: Bearer …' on /api/v1/ for {client_id}.",
+        err=True,
+    )
+
+
+@main.group()
+def spam() -> None:
+    """Submissions flagged as suspected spam."""
+
+
+@spam.command("list")
+@click.option("--client", "client_id", help="Only this client.")
+@db_option
+def spam_list(client_id: str | None, db: Path) -> None:
+    """List flagged submissions with why they were flagged."""
+    rows = open_storage(db).flagged(client_id)
+    for row in rows:
+        reasons = ", ".join(row["spam_reasons"] or [])
+        click.echo(
+            f"{row['id']}  {row['client']}/{row['form']}  {row['submitted_at']}"
+            f"  {reasons}"
+        )
+    click.echo(f"{len(rows)} flagged submissions", err=True)
+
+
+@spam.command("release")
+@click.argument("submission_ids", nargs=-1, required=True)
+@db_option
+def spam_release(submission_ids: tuple[str, ...], db: Path) -> None:
+    """Treat flagged submissions as genuine: make leads and hand them off."""
+    storage = open_storage(db)
+    for submission_id in submission_ids:
+        lead_id = storage.release(submission_id)
+        if lead_id is None:
+            raise click.ClickException(
+                f"{submission_id} is not a flagged submission; "
+                "'formserver spam list' shows them."
+            )
+        click.echo(f"released {submission_id} as lead {lead_id}")
