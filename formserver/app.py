@@ -74,9 +74,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         count = app.config["FORMSERVER_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
-    from .web import api, errors, headers, prospects
+    from .web import api, errors, headers, marketers, prospects
 
     app.register_blueprint(prospects.blueprint)
+    app.register_blueprint(marketers.blueprint)
     app.register_blueprint(api.blueprint)
     errors.register(app)
     headers.register(app)

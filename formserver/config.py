@@ -61,6 +61,11 @@ SETTINGS = (
         int,
     ),
     Setting(
+        "FORMSERVER_MARKETER_TOKEN",
+        "",
+        "Opens the preview pages (?key=…) outside --debug; empty: preview off.",
+    ),
+    Setting(
         "FORMSERVER_PUBLIC_URL",
         "",
         "Public base URL of this server, used in printed links.",

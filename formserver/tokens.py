@@ -16,6 +16,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "formserver.state.v1"
 LEAD_SALT = "formserver.lead.v1"
+TEST_SALT = "formserver.test.v1"
+TEST_MAX_AGE = 24 * 3600
 
 
 class TokenError(ValueError):
@@ -39,6 +41,7 @@ class State:
     host: str = ""
     lead_id: str | None = None
     recognised_by: str | None = None
+    test: bool = False
 
 
 class Tokens:
@@ -47,12 +50,28 @@ class Tokens:
     def __init__(self, secret_key: str, max_age: int, lead_max_age: int = 0) -> None:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=SALT)
         self._leads = URLSafeTimedSerializer(secret_key, salt=LEAD_SALT)
+        self._tests = URLSafeTimedSerializer(secret_key, salt=TEST_SALT)
         self.max_age = max_age
         self.lead_max_age = lead_max_age or 365 * 24 * 3600
 
     def sign_lead(self, client: str, lead_id: str) -> str:
         """A long-lived token that recognises one lead of one client."""
         return self._leads.dumps({"c": client, "l": lead_id})
+
+    def sign_test(self, client: str, form: str) -> str:
+        """A token that marks a run through a form as a marketer's test."""
+        return self._tests.dumps([client, form])
+
+    def is_test(self, token: str, client: str, form: str) -> bool:
+        """Whether ``token`` is a valid test token for this form."""
+        if not token or len(token) > 512:
+            return False
+        try:
+            return bool(
+                self._tests.loads(token, max_age=TEST_MAX_AGE) == [client, form]
+            )
+        except BadSignature:
+            return False
 
     def read_lead(self, token: str, client: str) -> str | None:
         """The lead a lead token names for ``client``, or None if untrusted."""
@@ -76,6 +95,8 @@ class Tokens:
         }
         if state.host:
             payload["h"] = state.host
+        if state.test:
+            payload["x"] = 1
         if state.lead_id:
             payload["l"] = state.lead_id
             payload["b"] = state.recognised_by or ""
@@ -107,6 +128,7 @@ class Tokens:
             host=payload.get("h", ""),
             lead_id=payload.get("l"),
             recognised_by=payload.get("b") or None,
+            test=bool(payload.get("x")),
         )
 
 

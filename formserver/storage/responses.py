@@ -32,6 +32,7 @@ class Partial:
     recognised_by: str | None = None
     flags: list[str] = field(default_factory=list)
     rendered_at: float | None = None
+    is_test: bool = False
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Partial:
@@ -52,6 +53,7 @@ class Partial:
             recognised_by=row.get("recognised_by"),
             flags=json.loads(row.get("flags") or "[]"),
             rendered_at=row.get("rendered_at"),
+            is_test=bool(row.get("is_test")),
         )
 
 
@@ -116,6 +118,7 @@ class Responses(Database):
         lead_id: str | None = None,
         recognised_by: str | None = None,
         rendered_at: float | None = None,
+        is_test: bool = False,
     ) -> Partial:
         """Create an empty partial response on ``version`` of a form.
 
@@ -140,6 +143,7 @@ class Responses(Database):
             "recognised_by": recognised_by,
             "flags": "[]",
             "rendered_at": rendered_at,
+            "is_test": int(is_test),
         }
         with self.transaction() as db:
             db.execute(
@@ -180,6 +184,7 @@ class Responses(Database):
         second call for the same partial (a double click, a resend) stores
         nothing and gives the first submission. Suspected spam is stored,
         flagged and held: no lead, no profile, no event until it is released.
+        A marketer's test is stored the same way and never becomes a lead.
         """
         with self.transaction() as db:
             row = db.execute(
@@ -193,7 +198,7 @@ class Responses(Database):
             submission_id = new_id("sub")
             self._insert_submission(db, submission_id, None, partial, completion)
             lead_id: str | None = None
-            if not completion.spam_reasons:
+            if not (completion.spam_reasons or completion.is_test):
                 trusted = _trusted_lead(partial)
                 lead_id = self._take_in(db, submission_id, completion, trusted)
             db.execute(

@@ -195,6 +195,11 @@ def _spam_v4(db: sqlite_utils.Database) -> None:
     db["submissions"].create_index(["spam"])
 
 
+def _tests_v5(db: sqlite_utils.Database) -> None:
+    """A marketer's test run through a form is marked from its first answer."""
+    db["partials"].add_column("is_test", int, not_null_default=0)
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -202,4 +207,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _recognition_v2,
     _handoff_v3,
     _spam_v4,
+    _tests_v5,
 ]

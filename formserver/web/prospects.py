@@ -89,6 +89,9 @@ def _start(client: Client, spec: Spec) -> Response:
         host=host,
         lead_id=who.lead_id,
         recognised_by=who.how,
+        test=services().tokens.is_test(
+            request.args.get("test", ""), *spec.key.split("/")
+        ),
     )
     response = _render_step(client, flow, _first(flow), state, who=who)
     if request.args.get("fresh"):
@@ -232,6 +235,7 @@ def _partial_for_post(state: State, spec: Spec) -> Partial:
         lead_id=state.lead_id,
         recognised_by=state.recognised_by,
         rendered_at=state.rendered_at,
+        is_test=state.test,
     )
 
 
@@ -319,6 +323,7 @@ def _complete(spec: Spec, flow: Flow, partial: Partial) -> None:
             if spec.fields_by_id[f].type == "consent"
         ],
         spam_reasons=_spam_reasons(partial),
+        is_test=partial.is_test,
     )
     services().storage.complete(partial, completion)
     logger.info(
@@ -393,6 +398,7 @@ def _redirect_to(partial: Partial, state: State, step: str | None = None) -> Res
         partial.version,
         partial_id=partial.id,
         host=state.host,
+        test=partial.is_test,
     )
     query = {"t": services().tokens.sign(signed)}
     if step:
