@@ -86,8 +86,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _shown(value: Any) -> str:
-    """``value`` as JSON for a message, cut short when it is long."""
+def shown(value: Any) -> str:
+    """``value`` as JSON for an error message, cut short when it is long."""
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:56] + '..."'
 
@@ -97,7 +97,7 @@ def _bound(parameter: str, text: str, *, upper: bool) -> str:
     wrong = InvalidFilter(
         parameter,
         f"{parameter} must be a date such as 2025-01-31 or a date-time such as "
-        f"2025-01-31T09:30:00Z, not {_shown(text)}.",
+        f"2025-01-31T09:30:00Z, not {shown(text)}.",
     )
     if not _MOMENT.fullmatch(text):
         raise wrong
@@ -136,7 +136,7 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     """The ``(created_at, id)`` a cursor continues after."""
     wrong = InvalidFilter(
         "cursor",
-        f"cursor {_shown(cursor)} is not one this API gave out; pass the "
+        f"cursor {shown(cursor)} is not one this API gave out; pass the "
         "next_cursor of the previous page unchanged, or leave cursor out to "
         "start from the first page.",
     )
@@ -202,11 +202,11 @@ def _check_outcome(status: Any, reason: Any) -> str | None:
         raise InvalidOutcome(
             "status",
             f"status must be one of {', '.join(OUTCOME_STATUSES)}, "
-            f"not {_shown(status)}.",
+            f"not {shown(status)}.",
         )
     if reason is not None and not isinstance(reason, str):
         raise InvalidOutcome(
-            "reason", f"reason must be text or null, not {_shown(reason)}."
+            "reason", f"reason must be text or null, not {shown(reason)}."
         )
 
     if reason is not None and len(reason) > MAX_REASON_LENGTH:

@@ -35,6 +35,7 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        self._remembered: set[tuple[str, str, str]] = set()
         with self.transaction() as db:
             self._migrate(db)
 
@@ -56,7 +57,7 @@ class Database:
         )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         return conn
 
@@ -68,16 +69,27 @@ class Database:
             self._local.db = None
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction that holds the write lock from its first statement."""
+    def transaction(self, durable: bool = False) -> Iterator[sqlite_utils.Database]:
+        """A write transaction that holds the write lock from its first statement.
+
+        A ``durable`` one is flushed to disk before it returns, so that what it
+        acknowledges (a submission, an outcome) survives a power cut; the others
+        survive a crash of the process, and a power cut may undo the latest.
+        """
         db = self.db
-        db.execute("BEGIN IMMEDIATE")
+        if durable:
+            db.execute("PRAGMA synchronous = FULL")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            if durable:
+                db.execute("PRAGMA synchronous = NORMAL")
 
     def _migrate(self, db: sqlite_utils.Database) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]

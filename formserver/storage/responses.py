@@ -94,6 +94,9 @@ class Responses(Database):
         self, client: str, form: str, version: str, document: Any
     ) -> None:
         """Keep a spec version so that prospects who started on it can finish."""
+        if (client, form, version) in self._remembered:
+            return
+        self._remembered.add((client, form, version))
         with self.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO spec_versions VALUES (?, ?, ?, ?, ?)",
@@ -109,7 +112,7 @@ class Responses(Database):
         ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def start_partial(
+    def new_partial(
         self,
         client: str,
         form: str,
@@ -120,38 +123,36 @@ class Responses(Database):
         rendered_at: float | None = None,
         is_test: bool = False,
     ) -> Partial:
-        """Create an empty partial response on ``version`` of a form.
+        """A new, empty partial response on ``version``; stored when first saved.
 
         ``lead_id`` names the lead the prospect was recognised as, and
         ``recognised_by`` how: ``link``, ``embed``, ``cookie`` or ``email``.
         """
         stamp = now()
-        row = {
-            "id": new_id("prt"),
-            "client": client,
-            "form": form,
-            "version": version,
-            "answers": "{}",
-            "drafts": "{}",
-            "captured": json.dumps(captured),
-            "step": "",
-            "status": "open",
-            "submission_id": None,
-            "lead_id": lead_id,
-            "created_at": stamp,
-            "updated_at": stamp,
-            "recognised_by": recognised_by,
-            "flags": "[]",
-            "rendered_at": rendered_at,
-            "is_test": int(is_test),
-        }
-        with self.transaction() as db:
-            db.execute(
-                f"INSERT INTO partials ({', '.join(row)}) "
-                f"VALUES ({', '.join('?' * len(row))})",
-                list(row.values()),
-            )
-        return Partial.from_row(row)
+        return Partial(
+            id=new_id("prt"),
+            client=client,
+            form=form,
+            version=version,
+            answers={},
+            drafts={},
+            captured=captured,
+            step="",
+            status="open",
+            submission_id=None,
+            lead_id=lead_id,
+            created_at=stamp,
+            updated_at=stamp,
+            recognised_by=recognised_by,
+            rendered_at=rendered_at,
+            is_test=is_test,
+        )
+
+    def start_partial(self, *args: Any, **options: Any) -> Partial:
+        """A new partial response, stored at once (see :meth:`new_partial`)."""
+        partial = self.new_partial(*args, **options)
+        self.save_partial(partial)
+        return partial
 
     def partial(self, partial_id: str) -> Partial | None:
         """The partial response ``partial_id``, or None."""
@@ -161,21 +162,7 @@ class Responses(Database):
     def save_partial(self, partial: Partial) -> None:
         """Store the answers, drafts and step reached of an open partial."""
         with self.transaction() as db:
-            db.execute(
-                "UPDATE partials SET answers = ?, drafts = ?, step = ?, lead_id = ?,"
-                " recognised_by = ?, flags = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'open'",
-                [
-                    json.dumps(partial.answers),
-                    json.dumps(partial.drafts),
-                    partial.step,
-                    partial.lead_id,
-                    partial.recognised_by,
-                    json.dumps(partial.flags),
-                    now(),
-                    partial.id,
-                ],
-            )
+            _write_partial(db, partial)
 
     def complete(self, partial: Partial, completion: Completion) -> None:
         """Store the submission and update the lead, once.
@@ -186,7 +173,7 @@ class Responses(Database):
         flagged and held: no lead, no profile, no event until it is released.
         A marketer's test is stored the same way and never becomes a lead.
         """
-        with self.transaction() as db:
+        with self.transaction(durable=True) as db:
             row = db.execute(
                 "SELECT status, submission_id, lead_id FROM partials WHERE id = ?",
                 [partial.id],
@@ -195,6 +182,7 @@ class Responses(Database):
                 partial.status, partial.submission_id, partial.lead_id = row
                 return
 
+            _write_partial(db, partial)
             submission_id = new_id("sub")
             self._insert_submission(db, submission_id, None, partial, completion)
             lead_id: str | None = None
@@ -413,6 +401,33 @@ class Responses(Database):
                     stamp,
                 ],
             )
+
+
+_PARTIAL_COLUMNS = (
+    "id client form version answers drafts captured step status submission_id"
+    " lead_id created_at updated_at recognised_by flags rendered_at is_test"
+).split()
+_UPDATED_COLUMNS = "answers drafts step lead_id recognised_by flags updated_at".split()
+
+
+def _write_partial(db: sqlite_utils.Database, partial: Partial) -> None:
+    """Insert ``partial``, or update it while it is still open."""
+    partial.updated_at = now()
+    values = {
+        **partial.__dict__,
+        "answers": json.dumps(partial.answers),
+        "drafts": json.dumps(partial.drafts),
+        "captured": json.dumps(partial.captured),
+        "flags": json.dumps(partial.flags),
+        "is_test": int(partial.is_test),
+    }
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _UPDATED_COLUMNS)
+    db.execute(
+        f"INSERT INTO partials ({', '.join(_PARTIAL_COLUMNS)})"
+        f" VALUES ({', '.join('?' * len(_PARTIAL_COLUMNS))})"
+        f" ON CONFLICT(id) DO UPDATE SET {updates} WHERE partials.status = 'open'",
+        [values[c] for c in _PARTIAL_COLUMNS],
+    )
 
 
 def _trusted_lead(partial: Partial) -> str | None:

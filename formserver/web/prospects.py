@@ -227,7 +227,7 @@ def _partial_for_post(state: State, spec: Spec) -> Partial:
         return _partial(state, spec.client, spec.form)
     storage = services().storage
     storage.remember_spec(spec.client, spec.form, spec.version, spec.document)
-    return storage.start_partial(
+    return storage.new_partial(
         spec.client,
         spec.form,
         spec.version,
