@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .catalog import Catalog
@@ -21,6 +22,14 @@ from .tokens import Tokens
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _NoSessions(SessionInterface):
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +62,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(from_environment())
     app.config.update(config or {})
     app.config["SECRET_KEY"] = _secret_key(app)
+    # Forms keep no state in cookies, so no request should pay for a session.
+    app.session_interface = _NoSessions()
     app.config["MAX_CONTENT_LENGTH"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
 

@@ -11,6 +11,7 @@ content version, so that a prospect finishes on the version they started.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,7 @@ class Catalog:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._root = str(self.root)
         self._lock = threading.Lock()
         self._specs: dict[tuple[str, str], _Entry] = {}
         self._clients: dict[str, tuple[float, Client | None, list[Problem]]] = {}
@@ -126,7 +128,7 @@ class Catalog:
         if not _safe_name(client_id):
             return None
         path = self.root / client_id / CLIENT_FILE
-        mtime = _mtime(path)
+        mtime = _mtime(os.path.join(self._root, client_id, CLIENT_FILE))
         cached = self._clients.get(client_id)
         if cached is not None and cached[0] == mtime:
             return cached[1]
@@ -148,11 +150,11 @@ class Catalog:
             return None
         if form_id == Path(CLIENT_FILE).stem:
             return None
-        path = self.root / client_id / f"{form_id}.json"
-        mtime = _mtime(path)
+        mtime = _mtime(os.path.join(self._root, client_id, f"{form_id}.json"))
         with self._lock:
             entry = self._specs.setdefault((client_id, form_id), _Entry())
             if mtime != entry.mtime:
+                path = self.root / client_id / f"{form_id}.json"
                 self._reload(entry, path, client_id, form_id, mtime)
             return entry.spec if mtime >= 0 else None
 
@@ -164,6 +166,7 @@ class Catalog:
             return
         try:
             spec = load_spec(path, client_id, form_id)
+            _refuse_errors(spec)
         except SpecError as error:
             entry.problems = error.problems
             logger.error(
@@ -200,9 +203,18 @@ class Catalog:
         return self._versions.get((client_id, form_id, version))
 
 
-def _mtime(path: Path) -> float:
+def _refuse_errors(spec: Spec) -> None:
+    """Raise when the checker finds errors: such a spec must not go live."""
+    from .checker import check_spec
+
+    errors = [p for p in check_spec(spec) if p.severity == "error"]
+    if errors:
+        raise SpecError(errors)
+
+
+def _mtime(path: str) -> float:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return -1.0
     return stat.st_mtime_ns + stat.st_size / 1e9

@@ -24,9 +24,11 @@ from ..storage import Storage
 from ..storage.access import (
     DEFAULT_PAGE_SIZE,
     FILTER_NAMES,
+    MAX_PAGE_SIZE,
     InvalidFilter,
     InvalidOutcome,
     LeadFilters,
+    shown,
 )
 from .errors import PageError, render_error
 from .openapi import DOCUMENT, EXPORT_TYPES, LEAD_FIELDS
@@ -147,11 +149,11 @@ def list_leads() -> Response:
 def export_leads() -> Response:
     """Every lead the filters select, as CSV (formulas neutralised) or JSONL."""
     query = _query(EXPORT_PARAMETERS)
-    output = query.get("format", "")
+    output = query.get("format")
     if output not in EXPORT_TYPES:
+        wrong = "is required" if output is None else f"cannot be {shown(output)}"
         raise PageError(
-            f"format must be csv or jsonl, not {json.dumps(output)}.",
-            title="Bad request",
+            f"format {wrong}: use format=csv or format=jsonl.", title="Bad request"
         )
 
     client = g.api_client
@@ -192,7 +194,7 @@ def record_outcome(lead_id: str) -> Response:
     if unknown:
         raise InvalidOutcome(
             unknown[0],
-            f"{json.dumps(unknown[0])} is not a field of an outcome; "
+            f"{shown(unknown[0])} is not a field of an outcome; "
             "send status and, optionally, reason.",
         )
     if "status" not in body:
@@ -204,15 +206,21 @@ def record_outcome(lead_id: str) -> Response:
     outcome = storage.record_outcome(
         g.api_client, lead_id, body["status"], body.get("reason")
     )
-    if outcome is None:
+    lead = storage.lead(lead_id) if outcome else None
+    if outcome is None or lead is None:
         raise _no_such_lead(lead_id)
-    lead = storage.lead(lead_id)
-    return _created({"outcome": outcome, "lead": _lead(lead or {})})
+
+    logger.info("Outcome %s recorded for lead %s", outcome["id"], lead_id)
+    response = jsonify({"outcome": outcome, "lead": _lead(lead)})
+    response.status_code = 201
+    return response
 
 
 class _Chosen:
-    """The chosen leads, offered to the export writers the way Storage offers
-    every lead of a client, so that one writer serves the CLI and the API."""
+    """Chosen leads, offered to the export writers as Storage offers all.
+
+    One writer then serves both the command line and the API.
+    """
 
     def __init__(self, leads: list[dict[str, Any]]) -> None:
         self._leads = leads
@@ -225,15 +233,9 @@ def _lead(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row.get(key) for key in LEAD_FIELDS}
 
 
-def _created(data: dict[str, Any]) -> Response:
-    response = jsonify(data)
-    response.status_code = 201
-    return response
-
-
 def _no_such_lead(lead_id: str) -> PageError:
     return PageError(
-        f"There is no lead {json.dumps(lead_id)} for this token's client.",
+        f"There is no lead {shown(lead_id)} for this token's client.",
         title="Lead not found",
         status=404,
     )
@@ -245,7 +247,7 @@ def _query(allowed: tuple[str, ...]) -> dict[str, str]:
         if name not in allowed:
             accepted = ", ".join(allowed) if allowed else "no query parameters"
             raise PageError(
-                f"Unknown query parameter {json.dumps(name)}; this endpoint "
+                f"Unknown query parameter {shown(name)}; this endpoint "
                 f"accepts {accepted}.",
                 title="Bad request",
             )
@@ -260,7 +262,7 @@ def _filters(query: dict[str, str]) -> LeadFilters:
     if tests not in ("true", "false"):
         raise InvalidFilter(
             "include_tests",
-            f"include_tests must be true or false, not {json.dumps(tests)}.",
+            f"include_tests must be true or false, not {shown(tests)}.",
         )
     return LeadFilters(**given, include_tests=tests == "true")
 
@@ -273,7 +275,8 @@ def _limit(text: str | None) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 9):
         raise InvalidFilter(
             "limit",
-            f"limit must be a whole number from 1 to 200, not {json.dumps(text)}.",
+            f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}, "
+            f"not {shown(text)}.",
         )
     return int(text)
 

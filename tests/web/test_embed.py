@@ -4,7 +4,7 @@ from html import unescape
 
 import pytest
 
-from formserver.web.prospects import origin_allowed
+from formserver.web.formstate import origin_allowed
 
 from ..conftest import step_of, token_of
 from .test_prospects import FORM, INVESTOR, follow, post_step
