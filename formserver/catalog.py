@@ -197,10 +197,13 @@ class Catalog:
 
     def version(self, client_id: str, form_id: str, version: str) -> Spec | None:
         """A version seen earlier by this process, or None."""
+        known = self._versions.get((client_id, form_id, version))
+        if known is not None:
+            return known
         current = self.spec(client_id, form_id)
         if current is not None and current.version == version:
             return current
-        return self._versions.get((client_id, form_id, version))
+        return None
 
 
 def _refuse_errors(spec: Spec) -> None:

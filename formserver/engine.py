@@ -64,6 +64,7 @@ class Flow:
         self.looped = False
         self._data_before: dict[str, dict[str, Any]] = {}
         self._asked_once: set[str] = set()
+        self._taken: dict[str, Any] = {}
         self.data = self._base_data()
         self._walk()
 
@@ -112,6 +113,7 @@ class Flow:
     def _take(self, shown: list[Field], given: dict[str, Any]) -> None:
         for field_ in shown:
             self.data[field_.id] = given.get(field_.id)
+            self._taken[field_.id] = given.get(field_.id)
             if field_.ask_once and field_.id not in self.spec.never_held_back:
                 self._asked_once.add(field_.id)
         self.data["segment"] = None
@@ -126,9 +128,7 @@ class Flow:
             if holds(goto.when, data):
                 return self.spec.steps_by_id.get(goto.step)
         # Without a next step, or when no branch holds, the listed order goes on.
-        index = self.spec.steps.index(step)
-        following = self.spec.steps[index + 1 : index + 2]
-        return following[0] if following else None
+        return self.spec.following.get(step.id)
 
     def fields_to_ask(self, step: Step) -> list[Field]:
         """The fields of ``step`` to show, with visibility and profiling applied.
@@ -247,14 +247,12 @@ class Flow:
         return done + ahead
 
     def collected(self) -> dict[str, Any]:
-        """Every answer given on the path, by field id (abandoned branches left out)."""
-        values: dict[str, Any] = {}
-        for step_id in self.path:
-            given = self.answers.get(step_id, {})
-            for field_ in self.spec.steps_by_id[step_id].fields:
-                if field_.id in given:
-                    values[field_.id] = given[field_.id]
-        return values
+        """Every answer that counts, by field id.
+
+        Answers left on a branch the prospect backed out of, or to questions
+        that a later change of answer hid again, are left out.
+        """
+        return dict(self._taken)
 
     def profile_updates(self) -> dict[str, Any]:
         """The answers to keep in the lead's profile, by profile key."""

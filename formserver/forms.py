@@ -97,8 +97,9 @@ class _Required:
         self.message = message
 
     def __call__(self, form: Form, field: fields.Field) -> None:
-        present = [v for v in field.raw_data or [] if str(v).strip()]
-        if not present:
+        present = [v for v in field.raw_data or [] if clean_text(str(v))]
+        agreed = field.type != "BooleanField" or field.data is True
+        if not present or not agreed:
             field.errors[:] = []
             raise StopValidation(self.message)
 
@@ -142,11 +143,13 @@ class _Range:
         if message:
             self.message = message
         elif low is not None and high is not None:
-            self.message = f"“{label}” must be between {low:,g} and {high:,g}."
+            self.message = (
+                f"“{label}” must be between {_figure(low)} and {_figure(high)}."
+            )
         elif low is not None:
-            self.message = f"“{label}” must be at least {low:,g}."
+            self.message = f"“{label}” must be at least {_figure(low)}."
         else:
-            self.message = f"“{label}” must be at most {high:,g}."
+            self.message = f"“{label}” must be at most {_figure(high)}."
 
     def __call__(self, form: Form, field: fields.Field) -> None:
         value = field.data
@@ -156,6 +159,13 @@ class _Range:
             self.high is not None and value > self.high
         ):
             raise ValidationError(self.message)
+
+
+def _figure(number: float) -> str:
+    """A bound as people write it: 1,000,000 rather than 1e+06."""
+    if float(number).is_integer():
+        return f"{int(number):,}"
+    return f"{number:,}"
 
 
 class _Choices:
@@ -322,6 +332,10 @@ class _DateField(_TextField):
 
 
 class _ChoiceField(fields.SelectField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            self.data = clean_text(valuelist[0]) or None
+
     def pre_validate(self, form: Form) -> None:
         if self.data in (None, ""):
             return

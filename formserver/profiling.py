@@ -18,6 +18,9 @@ from .logic import variables_in
 from .qualification import score_of
 from .spec import Field, Segment, Spec
 
+#: A question that can disqualify a lead settles its tier like no points can.
+KNOCKOUT_WEIGHT = 1000
+
 
 @dataclass(frozen=True)
 class Known:
@@ -77,6 +80,8 @@ def allowed_new_questions(
 
     candidates = [f for f in unknown if f.id not in already_asked]
     room = max(0, limit - len(already_asked))
+    if len(candidates) <= room:
+        return already_asked | {field.id for field in candidates}
     ranked = _ranked(spec, candidates, data)
     return already_asked | {field.id for field in ranked[:room]}
 
@@ -95,15 +100,16 @@ def score_impact(spec: Spec, field: Field, data: dict[str, Any]) -> float:
     For a choice field every option is tried; for any other field the points of
     every rule that reads it are added up, since one answer may fire them all.
     """
+    knockouts = list(spec.knockouts) + [k for s in spec.segments for k in s.knockouts]
+    vetoes = sum(1 for k in knockouts if field.id in variables_in(k.when))
     if field.is_choice and field.type != "checkboxes":
         scores = []
         for option in field.options:
             trial = dict(data, **{field.id: option.value})
             scores.append(score_of(spec, trial))
-        return max(scores) - min(scores) if scores else 0.0
+        spread = max(scores) - min(scores) if scores else 0.0
+        return spread + KNOCKOUT_WEIGHT * vetoes
 
     rules = list(spec.scoring) + [r for s in spec.segments for r in s.scoring]
-    knockouts = list(spec.knockouts) + [k for s in spec.segments for k in s.knockouts]
     points = sum(abs(r.points) for r in rules if field.id in variables_in(r.when))
-    vetoes = sum(1 for k in knockouts if field.id in variables_in(k.when))
-    return points + 1000 * vetoes
+    return points + KNOCKOUT_WEIGHT * vetoes

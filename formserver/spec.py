@@ -182,6 +182,7 @@ class Spec:
     fields_by_id: dict[str, Field] = field(init=False, repr=False)
     step_of_field: dict[str, str] = field(init=False, repr=False)
     never_held_back: frozenset[str] = field(init=False, repr=False)
+    following: dict[str, Step] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = {f.id: f for s in self.steps for f in s.fields}
@@ -190,6 +191,8 @@ class Spec:
         step_of_field = {f.id: s.id for s in self.steps for f in s.fields}
         object.__setattr__(self, "step_of_field", step_of_field)
         object.__setattr__(self, "never_held_back", self._never_held_back())
+        pairs = zip(self.steps, self.steps[1:], strict=False)
+        object.__setattr__(self, "following", {a.id: b for a, b in pairs})
 
     def _never_held_back(self) -> frozenset[str]:
         """Fields every visit asks when unknown: the lead's own and the deciding.

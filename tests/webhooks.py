@@ -6,7 +6,6 @@ import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 

@@ -213,20 +213,20 @@ def _check_outcome(status: Any, reason: Any) -> str | None:
         raise InvalidOutcome(
             "reason", f"reason must be at most {MAX_REASON_LENGTH} characters."
         )
-    reason = (reason or "").strip() or None
-    if status == "disqualified" and reason is None:
+    text: str = (reason or "").strip()
+    if status == "disqualified" and not text:
         raise InvalidOutcome(
             "reason",
             "reason is required when status is disqualified: say why, for "
             "example 'budget below minimum ticket'.",
         )
     try:
-        (reason or "").encode("utf-8")
+        text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidOutcome(
             "reason", "reason contains characters that are not valid Unicode."
         ) from None
-    return reason
+    return text or None
 
 
 class Access(Database):
@@ -235,7 +235,7 @@ class Access(Database):
     def create_api_token(self, client: str, label: str = "") -> str:
         """A new API token for ``client``; the only time its text is known."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.transaction() as db:
+        with self.transaction(durable=True) as db:
             db.execute(
                 "INSERT INTO api_tokens (id, client, hash, label, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -279,7 +279,7 @@ class Access(Database):
 
     def revoke_api_token(self, token_id: str) -> bool:
         """Delete the token ``token_id``; whether there was one."""
-        with self.transaction() as db:
+        with self.transaction(durable=True) as db:
             cursor = db.execute("DELETE FROM api_tokens WHERE id = ?", [token_id])
         return cursor.rowcount > 0
 
@@ -382,7 +382,7 @@ class Access(Database):
             "reason": reason,
             "recorded_at": now(),
         }
-        with self.transaction() as db:
+        with self.transaction(durable=True) as db:
             lead = self._client_lead(db, client, lead_id)
             if lead is None:
                 return None

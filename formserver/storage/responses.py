@@ -431,7 +431,9 @@ def _write_partial(db: sqlite_utils.Database, partial: Partial) -> None:
 
 
 def _trusted_lead(partial: Partial) -> str | None:
-    """The lead a signed token named; a typed email alone is matched by email."""
-    if partial.recognised_by in ("link", "embed", "cookie"):
-        return partial.lead_id
-    return None
+    """The lead the prospect was recognised as, by token or by the email typed.
+
+    A typed email that matched a lead makes the form skip the email question
+    itself, so the submission joins that lead by its id.
+    """
+    return partial.lead_id if partial.recognised_by else None

@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..storage.access import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    MAX_REASON_LENGTH,
+    OUTCOME_STATUSES,
+)
+
 EXPORT_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
 LEAD_FIELDS = (
     "id",
@@ -29,11 +36,20 @@ def _schema(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _error(description: str) -> dict[str, Any]:
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/json": {"schema": _schema("Error")}},
+        "content": {"application/json": {"schema": schema}},
     }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(description, _schema("Error"))
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    """An object that has every one of ``properties``."""
+    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 def _filter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -42,22 +58,26 @@ def _filter(name: str, description: str, schema: dict[str, Any]) -> dict[str, An
 
 _TEXT = {"type": "string"}
 _MOMENT = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
-_MOMENT_HELP = " A date (the whole day, UTC) or an RFC 3339 date-time."
+_MOMENT_HELP = " this moment: a date (the whole day, UTC) or an RFC 3339 date-time."
 _FILTERS = [
     _filter("tier", "Only leads of this tier, such as hot.", _TEXT),
     _filter("segment", "Only leads of this segment, such as investor.", _TEXT),
     _filter("route", "Only leads on this follow-up route.", _TEXT),
     _filter("source", "Only leads with a submission of this utm_source.", _TEXT),
-    _filter("created_since", "Leads first seen at or after." + _MOMENT_HELP, _MOMENT),
-    _filter("created_until", "Leads first seen at or before." + _MOMENT_HELP, _MOMENT),
+    _filter(
+        "created_since", "Only leads first seen at or after" + _MOMENT_HELP, _MOMENT
+    ),
+    _filter(
+        "created_until", "Only leads first seen at or before" + _MOMENT_HELP, _MOMENT
+    ),
     _filter(
         "submitted_since",
-        "Leads with a submission at or after." + _MOMENT_HELP,
+        "Only leads with a submission at or after" + _MOMENT_HELP,
         _MOMENT,
     ),
     _filter(
         "submitted_until",
-        "Leads with a submission at or before." + _MOMENT_HELP,
+        "Only leads with a submission at or before" + _MOMENT_HELP,
         _MOMENT,
     ),
     _filter(
@@ -74,9 +94,7 @@ _LEAD_ID = {
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
     "example": "lead_3kTq9vXw2LpA8sZc1RbN0w",
 }
-_OUTCOME_STATUS = {"enum": ["converted", "disqualified", "open"]}
-_REASON = {"type": ["string", "null"], "maxLength": 1000}
-_NOT_LISTED = "Unknown, or a lead of another client."
+_OUTCOME_STATUS = {"enum": list(OUTCOME_STATUSES)}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -125,7 +143,7 @@ _SCHEMAS: dict[str, Any] = {
             "score": {"type": ["number", "null"]},
             "segment": {"type": ["string", "null"]},
             "route": {"type": ["string", "null"]},
-            "outcome": {"enum": ["converted", "disqualified", "open", None]},
+            "outcome": {"enum": [*OUTCOME_STATUSES, None]},
             "tag": {"anyOf": [_schema("Tag"), {"type": "null"}]},
             "profile": {"type": "object"},
             "created_at": {"type": "string", "format": "date-time"},
@@ -204,7 +222,10 @@ _SCHEMAS: dict[str, Any] = {
                 "required": ["status"],
                 "properties": {
                     "status": {"enum": ["converted", "open"]},
-                    "reason": _REASON,
+                    "reason": {
+                        "type": ["string", "null"],
+                        "maxLength": MAX_REASON_LENGTH,
+                    },
                 },
                 "additionalProperties": False,
             },
@@ -213,7 +234,12 @@ _SCHEMAS: dict[str, Any] = {
                 "required": ["status", "reason"],
                 "properties": {
                     "status": {"const": "disqualified"},
-                    "reason": {"type": "string", "pattern": "\\S", "maxLength": 1000},
+                    "reason": {
+                        "description": "Why, in at least one visible character.",
+                        "type": "string",
+                        "pattern": "\\S",
+                        "maxLength": MAX_REASON_LENGTH,
+                    },
                 },
                 "additionalProperties": False,
             },
@@ -233,15 +259,8 @@ _RESPONSES: dict[str, Any] = {
             }
         },
     },
-    "NotFound": _error(_NOT_LISTED),
+    "NotFound": _error("There is no such lead, or it belongs to another client."),
 }
-
-
-def _json_response(description: str, schema: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": _schema(schema)}},
-    }
 
 
 def _refs(*names: str) -> dict[str, Any]:
@@ -263,6 +282,10 @@ DOCUMENT: dict[str, Any] = {
             "get": {
                 "operationId": "listLeads",
                 "summary": "List leads, oldest first, a page at a time",
+                "description": "Filters combine with AND. The submission filters "
+                "(source, submitted_since, submitted_until) select a lead when "
+                "one of its submissions matches them all. A lead that arrives "
+                "while pages are walked appears on a later page, never in a gap.",
                 "parameters": [
                     *_FILTERS,
                     _filter(
@@ -276,30 +299,19 @@ DOCUMENT: dict[str, Any] = {
                         {
                             "type": "integer",
                             "minimum": 1,
-                            "maximum": 200,
-                            "default": 50,
+                            "maximum": MAX_PAGE_SIZE,
+                            "default": DEFAULT_PAGE_SIZE,
                         },
                     ),
                 ],
                 "responses": {
-                    "200": {
-                        "description": "A page; next_cursor is null on the last one.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["leads", "next_cursor"],
-                                    "properties": {
-                                        "leads": {
-                                            "type": "array",
-                                            "items": _schema("Lead"),
-                                        },
-                                        "next_cursor": {"type": ["string", "null"]},
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "200": _json(
+                        "A page; next_cursor is null on the last one.",
+                        _object(
+                            leads={"type": "array", "items": _schema("Lead")},
+                            next_cursor={"type": ["string", "null"]},
+                        ),
+                    ),
                     **_refs("BadRequest", "Unauthenticated"),
                 },
             }
@@ -336,18 +348,7 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "One lead with submissions, profile history and outcomes",
                 "parameters": [_LEAD_ID],
                 "responses": {
-                    "200": {
-                        "description": "The lead.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["lead"],
-                                    "properties": {"lead": _schema("LeadDetail")},
-                                }
-                            }
-                        },
-                    },
+                    "200": _json("The lead.", _object(lead=_schema("LeadDetail"))),
                     **_refs("BadRequest", "Unauthenticated", "NotFound"),
                 },
             }
@@ -367,21 +368,10 @@ DOCUMENT: dict[str, Any] = {
                     },
                 },
                 "responses": {
-                    "201": {
-                        "description": "Recorded; the lead now carries it.",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["outcome", "lead"],
-                                    "properties": {
-                                        "outcome": _schema("Outcome"),
-                                        "lead": _schema("Lead"),
-                                    },
-                                }
-                            }
-                        },
-                    },
+                    "201": _json(
+                        "Recorded; the lead now carries it.",
+                        _object(outcome=_schema("Outcome"), lead=_schema("Lead")),
+                    ),
                     **_refs("BadRequest", "Unauthenticated", "NotFound"),
                     "413": _error("The body is larger than the server accepts."),
                     "415": _error("The body is not sent as application/json."),
@@ -395,10 +385,7 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "This document",
                 "security": [],
                 "responses": {
-                    "200": {
-                        "description": "The OpenAPI 3.1 document.",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
+                    "200": _json("The OpenAPI 3.1 document.", {"type": "object"})
                 },
             }
         },

@@ -29,6 +29,7 @@ from . import completion, formstate, pages, recognition
 from .errors import PageError
 from .headers import allow_framing_by
 from .recognition import Recognition
+from .theme import theme_css
 
 logger = logging.getLogger(__name__)
 
@@ -192,12 +193,11 @@ def _go_back(
 
 @blueprint.get("/c/<client_id>/theme.css")
 def theme(client_id: str) -> Response:
-    """The client's brand colour as a CSS variable (no inline styles under CSP)."""
+    """The client's brand colours as CSS variables (no inline styles under CSP)."""
     client = services().catalog.client(client_id)
     if client is None:
         raise PageError("There is no such client.", title="Not found", status=404)
-    css = f":root {{ --fs-brand: {client.color}; }}\n"
-    response = Response(css, mimetype="text/css")
+    response = Response(theme_css(client.color), mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
