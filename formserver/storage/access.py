@@ -35,7 +35,7 @@ MAX_REASON_LENGTH = 1000
 _TOUCH_AFTER = datetime.timedelta(minutes=1)
 # RFC 3339: a full-date, or a date-time with seconds and an offset.
 _MOMENT = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[Tt](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?"
+    r"\d{4}-\d{2}-\d{2}(?:[Tt](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?"
     r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d))?"
 )
 
