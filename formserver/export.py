@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from .storage import Storage
-
 LEAD_COLUMNS = ["id", "email", "tier", "score", "segment", "route", "reasons"]
 TIME_COLUMNS = ["created_at", "updated_at"]
 
@@ -23,9 +21,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def lead_records(storage: Storage, client: str) -> Iterable[dict[str, Any]]:
-    """Each lead of ``client`` as one flat record: tag, profile, capture."""
-    for lead in storage.leads(client):
+def lead_records(leads: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """Each lead as one flat record: tag, reasons, profile and times."""
+    for lead in leads:
         tag = lead["tag"] or {}
         record: dict[str, Any] = {
             "id": lead["id"],
@@ -42,9 +40,9 @@ def lead_records(storage: Storage, client: str) -> Iterable[dict[str, Any]]:
         yield record
 
 
-def write_leads(storage: Storage, client: str, output: str, stream: TextIO) -> int:
-    """Write every lead of ``client`` to ``stream``; return how many."""
-    records = list(lead_records(storage, client))
+def write_leads(leads: Iterable[dict[str, Any]], output: str, stream: TextIO) -> int:
+    """Write ``leads`` to ``stream`` as ``csv`` or ``jsonl``; return how many."""
+    records = list(lead_records(leads))
     if output == "jsonl":
         for record in records:
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")

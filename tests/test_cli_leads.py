@@ -27,8 +27,18 @@ def test_lead_link_prints_a_link_that_recognises_the_lead(
     submit(client, "ann@example.com")
 
     result = run(
-        runner, "lead-link", "--client", "acme-realty", "--email", " Ann@Example.com",
-        "--db", db, "--specs", str(specs_dir), "--base-url", "https://forms.example",
+        runner,
+        "lead-link",
+        "--client",
+        "acme-realty",
+        "--email",
+        " Ann@Example.com",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+        "--base-url",
+        "https://forms.example",
     )
 
     assert result.exit_code == 0, result.output
@@ -41,8 +51,16 @@ def test_lead_link_prints_a_link_that_recognises_the_lead(
 
 def test_lead_link_for_an_unknown_email_says_so(runner, db, specs_dir):
     result = run(
-        runner, "lead-link", "--client", "acme-realty", "--email", "x@example.com",
-        "--db", db, "--specs", str(specs_dir),
+        runner,
+        "lead-link",
+        "--client",
+        "acme-realty",
+        "--email",
+        "x@example.com",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
     )
 
     assert result.exit_code == 1
@@ -53,8 +71,14 @@ def test_person_writes_everything_held_as_json(runner, client, db):
     submit(client, "ann@example.com")
 
     result = run(
-        runner, "person", "--client", "acme-realty", "--email", "ann@example.com",
-        "--db", db,
+        runner,
+        "person",
+        "--client",
+        "acme-realty",
+        "--email",
+        "ann@example.com",
+        "--db",
+        db,
     )
 
     held = json.loads(result.stdout)
@@ -66,15 +90,29 @@ def test_forget_asks_first_and_erases(runner, client, db, storage):
     submit(client, "ann@example.com")
 
     refused = run(
-        runner, "forget", "--client", "acme-realty", "--email", "ann@example.com",
-        "--db", db, input="n\n",
+        runner,
+        "forget",
+        "--client",
+        "acme-realty",
+        "--email",
+        "ann@example.com",
+        "--db",
+        db,
+        input="n\n",
     )
     assert refused.exit_code == 1
     assert list(storage.leads("acme-realty"))
 
     result = run(
-        runner, "forget", "--client", "acme-realty", "--email", "ann@example.com",
-        "--db", db, "--yes",
+        runner,
+        "forget",
+        "--client",
+        "acme-realty",
+        "--email",
+        "ann@example.com",
+        "--db",
+        db,
+        "--yes",
     )
     assert result.exit_code == 0
     assert "Erased" in result.output
@@ -150,8 +188,36 @@ def test_spam_list_and_release(runner, app, client, db, storage):
 
 
 def test_commands_without_a_database_name_the_flag(runner, tmp_path):
-    for args in (["deliveries"], ["spam", "list"], ["person", "--client", "c",
-                                                   "--email", "e@x.com"]):
+    for args in (
+        ["deliveries"],
+        ["spam", "list"],
+        ["person", "--client", "c", "--email", "e@x.com"],
+    ):
         result = run(runner, *args, "--db", str(tmp_path / "missing.db"))
         assert result.exit_code == 1
         assert "pass --db" in result.output
+
+
+def test_tokens_are_listed_without_their_value_and_can_be_revoked(runner, db, storage):
+    value = run(
+        runner,
+        "token",
+        "create",
+        "--client",
+        "acme-realty",
+        "--label",
+        "crm",
+        "--db",
+        db,
+    ).stdout.strip()
+    [row] = storage.api_tokens("acme-realty")
+
+    listed = run(runner, "token", "list", "--client", "acme-realty", "--db", db)
+    revoked = run(runner, "token", "revoke", row["id"], "--db", db)
+    again = run(runner, "token", "revoke", row["id"], "--db", db)
+
+    assert row["id"] in listed.stdout and "crm" in listed.stdout
+    assert value not in listed.stdout
+    assert revoked.exit_code == 0
+    assert storage.client_of_token(value) is None
+    assert again.exit_code == 1 and "token list" in again.output

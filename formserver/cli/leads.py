@@ -32,7 +32,7 @@ def export(client_id: str, output: str, specs: Path, db: Path) -> None:
     """Write the leads of one client, with their tags, to standard output."""
     from ..export import write_leads
 
-    count = write_leads(open_storage(db), client_id, output, sys.stdout)
+    count = write_leads(open_storage(db).leads(client_id), output, sys.stdout)
     click.echo(f"{count} leads of {client_id} exported", err=True)
 
 
@@ -141,6 +141,32 @@ def token_create(client_id: str, label: str, db: Path) -> None:
         f"'Authorization: Bearer …' on /api/v1/ for {client_id}.",
         err=True,
     )
+
+
+@token.command("list")
+@client_option
+@db_option
+def token_list(client_id: str, db: Path) -> None:
+    """List a client's API tokens (ids and labels; tokens are never shown again)."""
+    rows = open_storage(db).api_tokens(client_id)
+    for row in rows:
+        used = row.get("last_used_at") or "never used"
+        click.echo(
+            f"{row['id']}  {row['label'] or '-'}  created {row['created_at']}  {used}"
+        )
+    click.echo(f"{len(rows)} tokens", err=True)
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@db_option
+def token_revoke(token_id: str, db: Path) -> None:
+    """Revoke an API token by its id (see 'formserver token list')."""
+    if not open_storage(db).revoke_api_token(token_id):
+        raise click.ClickException(
+            f"There is no token {token_id}; 'formserver token list' shows them."
+        )
+    click.echo(f"revoked {token_id}")
 
 
 @main.group()

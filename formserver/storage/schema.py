@@ -200,6 +200,12 @@ def _tests_v5(db: sqlite_utils.Database) -> None:
     db["partials"].add_column("is_test", int, not_null_default=0)
 
 
+def _indexes_v6(db: sqlite_utils.Database) -> None:
+    """Indexes for the API's listings and a lead's submissions."""
+    db["submissions"].create_index(["lead_id"])
+    db["leads"].create_index(["client", "created_at", "id"])
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -208,4 +214,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _handoff_v3,
     _spam_v4,
     _tests_v5,
+    _indexes_v6,
 ]

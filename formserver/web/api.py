@@ -12,15 +12,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from ..app import services
 from ..export import write_leads
-from ..storage import Storage
 from ..storage.access import (
     DEFAULT_PAGE_SIZE,
     FILTER_NAMES,
@@ -159,7 +157,7 @@ def export_leads() -> Response:
     client = g.api_client
     leads = services().storage.matching_leads(client, _filters(query))
     stream = io.StringIO()
-    write_leads(cast(Storage, _Chosen(leads)), client, output, stream)
+    write_leads(leads, output, stream)
     response = Response(stream.getvalue(), mimetype=EXPORT_TYPES[output])
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{client}-leads.{output}"'
@@ -214,19 +212,6 @@ def record_outcome(lead_id: str) -> Response:
     response = jsonify({"outcome": outcome, "lead": _lead(lead)})
     response.status_code = 201
     return response
-
-
-class _Chosen:
-    """Chosen leads, offered to the export writers as Storage offers all.
-
-    One writer then serves both the command line and the API.
-    """
-
-    def __init__(self, leads: list[dict[str, Any]]) -> None:
-        self._leads = leads
-
-    def leads(self, client: str) -> Iterator[dict[str, Any]]:
-        return iter(self._leads)
 
 
 def _lead(row: dict[str, Any]) -> dict[str, Any]:
