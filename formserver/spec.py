@@ -254,17 +254,28 @@ def parse_json(text: str | bytes, source: str) -> Any:
     if not text.strip():
         raise SpecError([Problem(source, "", "the file is empty; it must hold JSON")])
     try:
-        return json.loads(text)
+        document = json.loads(text)
+        if "\\u" in text:
+            # A \ud800-style escape decodes to half a character, which no
+            # page or database can hold: find it now rather than on a page.
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as error:
         message = (
             f"not valid JSON at line {error.lineno}, column {error.colno}: "
             f"{error.msg.lower()}"
         )
         raise SpecError([Problem(source, "", message)]) from None
+    except UnicodeEncodeError:
+        message = (
+            "the file holds a \\u escape of half a character (a lone surrogate "
+            "such as \\ud800); write the character itself instead"
+        )
+        raise SpecError([Problem(source, "", message)]) from None
     except RecursionError:
         raise SpecError(
             [Problem(source, "", "the JSON is nested too deeply")]
         ) from None
+    return document
 
 
 def compile_spec(
@@ -274,11 +285,18 @@ def compile_spec(
 
     Raises :class:`SpecError` listing every schema problem.
     """
-    problems = schema_problems(document, "spec", source)
+    try:
+        problems = schema_problems(document, "spec", source)
+        canonical = json.dumps(document, sort_keys=True)
+    except RecursionError:
+        # json.loads accepts deeper nesting than the schema validator can walk.
+        raise SpecError(
+            [Problem(source, "", "the JSON is nested too deeply")]
+        ) from None
     if problems:
         raise SpecError(problems)
 
-    return _compile_cached(json.dumps(document, sort_keys=True), client, form, source)
+    return _compile_cached(canonical, client, form, source)
 
 
 @lru_cache(maxsize=256)
