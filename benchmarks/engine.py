@@ -12,34 +12,26 @@ logic.evaluate; benchmarks/README.md says exactly what each figure covers.
 
 from __future__ import annotations
 
-import os
+import argparse
+import gc
+import json
+import math
+import statistics
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-# Keep this folder off sys.path: benchmarks/http.py would shadow ``http``.
-if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.path.dirname(
-    os.path.abspath(__file__)
-):
-    del sys.path[0]
-
-import argparse  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from formserver import spec as spec_module  # noqa: E402
-from formserver.catalog import CLIENT_FILE, spec_paths  # noqa: E402
-from formserver.engine import Flow  # noqa: E402
-from formserver.logic import evaluate  # noqa: E402
-from formserver.problems import SpecError  # noqa: E402
-from formserver.profiling import Known  # noqa: E402
-from formserver.scenarios import load_scenarios, tests_path  # noqa: E402
-from formserver.spec import Spec, compile_spec  # noqa: E402
+from formserver import spec as spec_module
+from formserver.catalog import CLIENT_FILE, spec_paths
+from formserver.engine import Flow
+from formserver.logic import evaluate
+from formserver.problems import SpecError
+from formserver.profiling import Known
+from formserver.scenarios import load_scenarios, tests_path
+from formserver.spec import Spec, compile_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMPLE_RULE = {"==": [{"var": "role"}, "investor"]}

@@ -6,7 +6,7 @@ Run from the checkout::
 
 Builds the formserver app on a copy of form_specs and a temporary database,
 and a minimal Flask app that answers with the same page bytes (GET) or parses
-the form and answers 303 (POST), like the baseline of benchmarks/http.py. Both
+the form and answers 303 (POST), like the baseline of benchmarks/throughput.py. Both
 are driven through Flask's test client, so no server or network is involved:
 the figures are the application's own cost per request. It prints the mean
 time per request of each, then a cProfile breakdown of formserver's GET and
@@ -19,28 +19,20 @@ uses it) and with NORMAL, on the file system the temporary database is on.
 
 from __future__ import annotations
 
-import os
+import argparse
+import cProfile
+import pstats
+import re
+import secrets
+import shutil
+import sqlite3
+import statistics
 import sys
-
-# Keep this folder off sys.path: benchmarks/http.py would shadow ``http``.
-if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.path.dirname(
-    os.path.abspath(__file__)
-):
-    del sys.path[0]
-
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM_PATH = "/f/acme-realty/property-enquiry"
@@ -219,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 "FORMSERVER_SPECS": str(work / "specs"),
                 "FORMSERVER_DB": str(work / "formserver.db"),
                 "FORMSERVER_SECRET_KEY": secrets.token_hex(32),
-                # As in benchmarks/http.py: protections that would reject
+                # As in benchmarks/throughput.py: protections that would reject
                 # repeated requests are out of reach (their counting runs).
                 "FORMSERVER_RATE_LIMIT_ADDRESS": "1000000/minute",
                 "FORMSERVER_RATE_LIMIT_FORM": "1000000/minute",

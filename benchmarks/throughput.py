@@ -2,7 +2,7 @@
 
 Run from the checkout::
 
-    .venv/bin/python benchmarks/http.py [--duration 10] [--connections 8]
+    .venv/bin/python benchmarks/throughput.py [--duration 10] [--connections 8]
         [--threads 2] [--workers 2] [--slices 5] [--clients N] [--json]
 
 It starts ``formserver serve`` (gunicorn gthread via formserver.server) on a
@@ -40,39 +40,29 @@ flags, wrk missing, a server that did not start).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import html
+import http.client
+import json
 import os
+import re
+import secrets
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
 import sys
-
-# Run as ``python benchmarks/http.py``, this file's folder comes first on
-# sys.path and this module would shadow the standard library's ``http``
-# package (which urllib, http.client, Werkzeug and gunicorn import). Drop it
-# before anything imports ``http``.
-if sys.path and os.path.abspath(sys.path[0] or os.curdir) == os.path.dirname(
-    os.path.abspath(__file__)
-):
-    del sys.path[0]
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import html  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import sqlite3  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-from collections import Counter  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-from urllib.parse import urlencode, urlsplit  # noqa: E402
+import tempfile
+import threading
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "form_specs"
@@ -217,7 +207,7 @@ def _int_in(low: int, high: int) -> Any:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="benchmarks/http.py",
+        prog="benchmarks/throughput.py",
         description=(
             "Measure formserver's step GET, step POST and completed forms per "
             "second against a minimal Flask app on the same gunicorn stack."
@@ -1125,14 +1115,14 @@ def main(argv: list[str] | None = None) -> int:
         wrk = find_wrk()
         results = benchmark(args, wrk, work)
     except BenchmarkError as error:
-        print(f"benchmarks/http.py: error: {error}", file=sys.stderr)
+        print(f"benchmarks/throughput.py: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("benchmarks/http.py: interrupted", file=sys.stderr)
+        print("benchmarks/throughput.py: interrupted", file=sys.stderr)
         return 130
     except Exception:
         traceback.print_exc()
-        print("benchmarks/http.py: error: the benchmark failed", file=sys.stderr)
+        print("benchmarks/throughput.py: error: the benchmark failed", file=sys.stderr)
         return 2
     finally:
         shutil.rmtree(work, ignore_errors=True)
