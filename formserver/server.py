@@ -19,7 +19,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return self.application
@@ -45,6 +46,9 @@ def run_production(
         "graceful_timeout": 10,
         "limit_request_line": 8190,
         "limit_request_fields": 100,
+        # gunicorn's control socket is one path per user, which a second server
+        # on the host would take over and delete; formserver has no use for it.
+        "control_socket_disable": True,
     }
     if deliver:
         options["post_worker_init"] = lambda worker: start_deliverer(app)
