@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from ..branches import live_branches
 from ..logic import variables_in
 from ..spec import Spec, Step
 from .context import SEGMENT_VAR, Context
-from .graph import Graph, live_branches
+from .graph import Graph
 
 #: For each reachable step, by position, the fields asked on every path to it.
 AskedBefore = dict[int, frozenset[str]]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
-from ..spec import Goto, Spec, Step
+from ..branches import falls_through, live_branches
+from ..spec import Spec
 
 
 @dataclass(frozen=True)
@@ -61,24 +61,6 @@ def step_graph(spec: Spec) -> Graph:
             ends.add(index)
         successors.append(tuple(dict.fromkeys(targets)))
     return Graph(tuple(successors), frozenset(ends))
-
-
-def unconditional(when: Any) -> bool:
-    """Whether a ``when`` holds for every prospect."""
-    return when is None or when is True
-
-
-def live_branches(step: Step) -> tuple[Goto, ...]:
-    """The branches the engine can take: up to the first one without ``when``."""
-    for index, goto in enumerate(step.next):
-        if unconditional(goto.when):
-            return step.next[: index + 1]
-    return step.next
-
-
-def falls_through(step: Step) -> bool:
-    """Whether the step that follows in the list comes next when no branch holds."""
-    return not step.end and not any(unconditional(g.when) for g in step.next)
 
 
 def loop_path(graph: Graph, start: int) -> list[int]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..branches import falls_through, live_branches
 from ..spec import Step
 from .context import Context
-from .graph import falls_through, live_branches, loop_path
+from .graph import loop_path
 
 
 def check_steps(context: Context) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..branches import unconditional
 from ..problems import did_you_mean
 from ..spec import DISQUALIFIED, Band, Segment
 from .context import Context
-from .graph import unconditional
 
 
 def check_bands(context: Context) -> None:

@@ -36,16 +36,13 @@
     }
   }
 
-  function makeFrame(url, title) {
-    var iframe = document.createElement("iframe");
-    iframe.src = url.href;
-    iframe.title = title;
-    iframe.setAttribute("scrolling", "no");
-    iframe.style.cssText = "display:block;width:100%;height:420px;border:0;overflow:hidden";
-    return iframe;
+  function make(tag, properties, css) {
+    var element = Object.assign(document.createElement(tag), properties);
+    if (css) element.style.cssText = css;
+    return element;
   }
 
-  function listen(placeholder, url, iframe) {
+  function listen(placeholder, url, iframe, close) {
     var name = placeholder.getAttribute("data-callback");
     var callback = name && typeof window[name] === "function" ? window[name] : null;
     var ready = false;
@@ -70,6 +67,8 @@
         emit("step", { step: data.step, position: Number(data.position),
           total: Number(data.total) });
         if (iframe.getBoundingClientRect().top < 0) iframe.scrollIntoView();
+      } else if (data.event === "close" && close) {
+        close();
       } else if (data.event === "forget") {
         store("remove", url);
       } else if (data.event === "submit") {
@@ -85,27 +84,22 @@
   }
 
   function popup(placeholder, iframe, title) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.textContent = placeholder.getAttribute("data-button") || "Open the form";
-    var dialog = document.createElement("dialog");
+    var button = make("button", { type: "button",
+      textContent: placeholder.getAttribute("data-button") || "Open the form" });
+    var dialog = make("dialog", {}, "width:min(40rem,94vw);max-height:92vh;" +
+      "padding:0;border:0;border-radius:8px;overflow:auto");
     dialog.setAttribute("aria-label", title);
-    dialog.style.cssText = "width:min(40rem,94vw);max-height:92vh;padding:0;border:0;" +
-      "border-radius:8px;overflow:auto";
-    var close = document.createElement("button");
-    close.type = "button";
-    close.textContent = "Close";
-    close.style.cssText = "float:right;margin:.5rem;font:inherit";
-    dialog.appendChild(close);
-    dialog.appendChild(iframe);
+    var close = make("button", { type: "button", textContent: "Close" },
+      "float:right;margin:.5rem;font:inherit");
+    dialog.append(close, iframe);
     close.addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("close", function () { button.focus(); });
     button.addEventListener("click", function () {
       dialog.showModal();
       close.focus();
     });
-    placeholder.appendChild(button);
-    placeholder.appendChild(dialog);
+    placeholder.append(button, dialog);
+    return function () { dialog.close(); };
   }
 
   function mount(placeholder) {
@@ -113,13 +107,15 @@
     placeholder.setAttribute("data-formserver-mounted", "1");
     var url = frameUrl(placeholder);
     var title = placeholder.getAttribute("data-title") || "Form";
-    var iframe = makeFrame(url, title);
-    listen(placeholder, url, iframe);
+    var iframe = make("iframe", { src: url.href, title: title, scrolling: "no" },
+      "display:block;width:100%;height:420px;border:0;overflow:hidden");
+    var close = null;
     if (placeholder.getAttribute("data-mode") === "popup") {
-      popup(placeholder, iframe, title);
+      close = popup(placeholder, iframe, title);
     } else {
       placeholder.appendChild(iframe);
     }
+    listen(placeholder, url, iframe, close);
   }
 
   document.querySelectorAll("[data-formserver]").forEach(mount);

@@ -39,6 +39,11 @@
   if (/[?&]fresh=1/.test(window.location.search)) send({ event: "forget" });
   var outcome = main.getAttribute("data-event");
   if (outcome) send(JSON.parse(outcome));
+  // In a popup, Escape pressed inside this frame never reaches the host's
+  // dialog, so the frame asks the host to close it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") send({ event: "close" });
+  });
   reportHeight();
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(document.body);
   window.addEventListener("load", reportHeight);
