@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from formserver import spec as spec_module
+from formserver import specfile
 from formserver.catalog import CLIENT_FILE, spec_paths
 from formserver.engine import Flow
 from formserver.logic import evaluate
 from formserver.problems import SpecError
 from formserver.profiling import Known
 from formserver.scenarios import load_scenarios, tests_path
-from formserver.spec import Spec, compile_spec
+from formserver.spec import Spec
+from formserver.specfile import compile_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMPLE_RULE = {"==": [{"var": "role"}, "investor"]}
@@ -246,7 +247,7 @@ def run_case(case: Case, repeat: int, budget: float) -> dict[str, Any]:
     data = {"role": "investor"}
 
     def compile_once() -> Spec:
-        spec_module._compile_cached.cache_clear()
+        specfile._compile_cached.cache_clear()
         return compile_spec(case.document, client=spec.client, form=spec.form)
 
     flow = deepest.build()

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .problems import Problem, SpecError, schema_problems
-from .spec import Spec, compile_spec, parse_json
+from .spec import Spec
+from .specfile import compile_spec, parse_json
 
 logger = logging.getLogger(__name__)
 

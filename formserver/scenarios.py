@@ -18,7 +18,8 @@ from .catalog import TESTS_SUFFIX
 from .engine import Flow
 from .problems import Problem, SpecError, did_you_mean
 from .profiling import Known
-from .spec import Spec, parse_json
+from .spec import Spec
+from .specfile import parse_json
 
 #: What a scenario can say about where its answers lead.
 EXPECTABLE = ("path", "segment", "tier", "score", "route", "reasons")

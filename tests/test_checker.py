@@ -7,7 +7,7 @@ import pytest
 from formserver.catalog import CLIENT_FILE, spec_paths
 from formserver.checker import check_paths, check_spec
 from formserver.problems import Problem
-from formserver.spec import compile_spec
+from formserver.specfile import compile_spec
 
 EXAMPLES = Path(__file__).parents[1] / "form_specs"
 DELETE = object()

@@ -7,7 +7,7 @@ from formserver.catalog import load_spec
 from formserver.engine import Flow, FlowError
 from formserver.profiling import Known
 from formserver.qualification import tier_for
-from formserver.spec import compile_spec
+from formserver.specfile import compile_spec
 
 ACME = Path(__file__).parents[1] / "form_specs/acme-realty/property-enquiry.json"
 NOW = datetime.datetime(2030, 6, 1, 12, 0, tzinfo=datetime.UTC)

@@ -6,7 +6,7 @@ import pytest
 
 from formserver.catalog import load_spec
 from formserver.graph import flow_graph, mermaid, svg
-from formserver.spec import compile_spec
+from formserver.specfile import compile_spec
 
 from .conftest import EXAMPLE_SPECS
 

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from formserver.catalog import load_spec
 from formserver.logic import OPERATORS
 from formserver.plainwords import describe, describe_goto
-from formserver.spec import Goto, compile_spec
+from formserver.spec import Goto
+from formserver.specfile import compile_spec
 
 from .conftest import EXAMPLE_SPECS
 

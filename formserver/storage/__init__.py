@@ -11,14 +11,18 @@ every acknowledged commit durable, even through a power cut.
 from __future__ import annotations
 
 from .access import Access
+from .apitokens import ApiTokens
+from .completion import Completion, Completions
 from .database import Database, new_id, now
 from .leads import Leads
 from .outbox import Outbox
-from .responses import Completion, Partial, Responses
+from .responses import Partial, Responses
 from .rights import Rights
 
 __all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
 
 
-class Storage(Responses, Leads, Outbox, Rights, Access, Database):
+class Storage(
+    Responses, Completions, Leads, Outbox, Rights, Access, ApiTokens, Database
+):
     """The formserver database at ``path`` (created and migrated on open)."""

@@ -1,9 +1,8 @@
-"""API access: the tokens that name a client, and what a client may read and report.
+"""API access: what a client may read about its leads, and the outcomes it reports.
 
-A token is shown once when it is created and only its SHA-256 hash is kept, so
-a copy of the database gives no working token. Leads are listed oldest first
-and paged by an opaque cursor on ``(created_at, id)``: a lead that arrives
-while a client walks the pages appears on the last page, never in a gap.
+Leads are listed oldest first and paged by an opaque cursor on
+``(created_at, id)``: a lead that arrives while a client walks the pages appears
+on the last page, never in a gap.
 """
 
 from __future__ import annotations
@@ -11,11 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
-import hashlib
-import hmac
 import json
 import re
-import secrets
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -25,14 +21,11 @@ from .. import events
 from .database import Database, decode, new_id, now
 from .outbox import enqueue
 
-TOKEN_PREFIX = "fs_"
 OUTCOME_STATUSES = ("converted", "disqualified", "open")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_REASON_LENGTH = 1000
 
-# Marking a token as used costs a write; once a minute is precise enough.
-_TOUCH_AFTER = datetime.timedelta(minutes=1)
 # RFC 3339: a full-date, or a date-time with seconds and an offset.
 _MOMENT = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[Tt](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?"
@@ -80,10 +73,6 @@ class LeadFilters:
 
 #: The names of the filters, as the API and the command line spell them.
 FILTER_NAMES = tuple(f.name for f in fields(LeadFilters))
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def shown(value: Any) -> str:
@@ -230,58 +219,7 @@ def _check_outcome(status: Any, reason: Any) -> str | None:
 
 
 class Access(Database):
-    """API tokens, lead listings for a client, and the outcomes sales report."""
-
-    def create_api_token(self, client: str, label: str = "") -> str:
-        """A new API token for ``client``; the only time its text is known."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.transaction(durable=True) as db:
-            db.execute(
-                "INSERT INTO api_tokens (id, client, hash, label, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [new_id("tok"), client, _hash(token), label, now()],
-            )
-        return token
-
-    def api_tokens(self, client: str | None = None) -> list[dict[str, Any]]:
-        """The tokens (without their hashes), oldest first, optionally of a client."""
-        sql = "SELECT id, client, label, created_at, last_used_at FROM api_tokens"
-        params: list[Any] = []
-        if client is not None:
-            sql += " WHERE client = ?"
-            params.append(client)
-        return list(self.db.query(sql + " ORDER BY created_at, id", params))
-
-    def client_of_token(self, token: str) -> str | None:
-        """The client that ``token`` belongs to, or None if it is unknown."""
-        digest = _hash(token)
-        row = self.db.execute(
-            "SELECT id, client, hash, last_used_at FROM api_tokens WHERE hash = ?",
-            [digest],
-        ).fetchone()
-        # The lookup is by hash, so its timing tells nothing about the token;
-        # the comparison guards against a database that matched loosely.
-        if row is None or not hmac.compare_digest(row[2], digest):
-            return None
-
-        token_id, client, _, last_used_at = row
-        stamp = now()
-        stale = datetime.datetime.fromisoformat(stamp) - _TOUCH_AFTER
-        if last_used_at is None or last_used_at < stale.isoformat(
-            timespec="microseconds"
-        ):
-            with self.transaction() as db:
-                db.execute(
-                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
-                    [stamp, token_id],
-                )
-        return str(client)
-
-    def revoke_api_token(self, token_id: str) -> bool:
-        """Delete the token ``token_id``; whether there was one."""
-        with self.transaction(durable=True) as db:
-            cursor = db.execute("DELETE FROM api_tokens WHERE id = ?", [token_id])
-        return cursor.rowcount > 0
+    """Lead listings for a client, and the outcomes sales report."""
 
     def list_leads(
         self,

@@ -20,7 +20,8 @@ from flask import (
 from ..app import services
 from ..catalog import Client
 from ..forms import clean_text
-from ..spec import Spec, compile_spec
+from ..spec import Spec
+from ..specfile import compile_spec
 from ..storage import Partial
 from ..tokens import State, TokenError
 from .errors import PageError
