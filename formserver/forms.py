@@ -97,7 +97,12 @@ class _Required:
         self.message = message
 
     def __call__(self, form: Form, field: fields.Field) -> None:
-        present = [v for v in field.raw_data or [] if clean_text(str(v))]
+        posted = field.raw_data or []
+        if not isinstance(field, fields.SelectMultipleField):
+            # A single-valued field reads only the first of repeated values,
+            # so a later one must not count as the answer being present.
+            posted = posted[:1]
+        present = [v for v in posted if clean_text(str(v))]
         agreed = field.type != "BooleanField" or field.data is True
         if not present or not agreed:
             field.errors[:] = []

@@ -41,10 +41,16 @@ LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
 class LiveServer:
-    """A ``formserver serve`` process with its specs folder, database and log."""
+    """A ``formserver serve`` process with its specs folder, database and log.
 
-    def __init__(self, folder):
+    ``specs`` is the folder copied in as the server's specs (the examples by
+    default); ``env`` adds to or overrides the server's environment.
+    """
+
+    def __init__(self, folder, specs=EXAMPLE_SPECS, env=None):
         self.folder = folder
+        self.source = Path(specs)
+        self.extra_env = dict(env or {})
         self.specs = folder / "specs"
         self.db = folder / "formserver.db"
         self.log = folder / "server.log"
@@ -52,7 +58,7 @@ class LiveServer:
         self.process = None
 
     def start(self):
-        shutil.copytree(EXAMPLE_SPECS, self.specs)
+        shutil.copytree(self.source, self.specs)
         script = Path(sys.executable).parent / "formserver"
         command = [
             str(script), "serve",
@@ -73,6 +79,7 @@ class LiveServer:
             # ~/.gunicorn; a private one keeps runs from taking each other's.
             XDG_RUNTIME_DIR=str(self.folder),
         )
+        env.update(self.extra_env)
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder
