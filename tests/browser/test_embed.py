@@ -71,6 +71,10 @@ class HostSite:
         self.port = self.server.server_port
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
     def add(self, path, html):
         self.pages[path] = html
         return f"http://127.0.0.1:{self.port}{path}"
@@ -94,7 +98,7 @@ def embed_server(tmp_path_factory):
 def site():
     found = HostSite()
     yield found
-    found.server.shutdown()
+    found.close()
 
 
 @pytest.fixture
