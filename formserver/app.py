@@ -83,7 +83,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if app.config["FORMSERVER_PROXY_COUNT"]:
         count = app.config["FORMSERVER_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+        proxied = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     from .web import api, errors, headers, marketers, prospects
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import Flow
-from .forms import parse_amount
+from .fieldtypes import parse_amount
 from .logic import LogicError, holds
 from .plainwords import describe
 from .profiling import Known

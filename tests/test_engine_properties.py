@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from formserver.catalog import CLIENT_FILE, load_spec, spec_paths
 from formserver.engine import Flow
-from formserver.forms import clean_text, parse_amount, resolve_date
+from formserver.fieldtypes import clean_text, parse_amount
 from formserver.logic import holds, variables_in
 from formserver.profiling import Known
 from formserver.spec import DISQUALIFIED
+from formserver.validation import resolve_date
 
 SPECS_ROOT = Path(__file__).parents[1] / "form_specs"
 SPECS = [

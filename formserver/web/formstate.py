@@ -19,7 +19,7 @@ from flask import (
 
 from ..app import services
 from ..catalog import Client
-from ..forms import clean_text
+from ..fieldtypes import clean_text
 from ..spec import Spec
 from ..specfile import compile_spec
 from ..storage import Partial
