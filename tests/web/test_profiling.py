@@ -3,6 +3,7 @@
 import json
 import re
 import threading
+from html import unescape
 
 import pytest
 
@@ -13,6 +14,8 @@ FORMS = [
     for path in sorted(EXAMPLE_SPECS.glob("*/*.json"))
     if path.name != "client.json" and not path.name.endswith(".tests.json")
 ]
+#: An embed origin every example client allows.
+HOST = "http://127.0.0.1"
 
 
 def first_scenario(client_id, form_id):
@@ -66,26 +69,43 @@ def limit_new_questions(specs_dir, client_id, form_id, limit):
     path.write_text(json.dumps(document))
 
 
+def lead_token_of(page):
+    """The lead token a thank-you page inside the embed hands to the host page."""
+    event = re.search(r'data-event="([^"]*)"', page.get_data(as_text=True))
+    return json.loads(unescape(event.group(1)))["lead_token"]
+
+
+@pytest.mark.parametrize("recognised_by", ["link", "embed"])
 @pytest.mark.parametrize(("client_id", "form_id"), FORMS)
 def test_three_visits_each_ask_only_what_is_still_unknown(
-    app, client, storage, specs_dir, client_id, form_id
+    app, client, storage, specs_dir, client_id, form_id, recognised_by
 ):
     limit_new_questions(specs_dir, client_id, form_id, 1)
     answers = first_scenario(client_id, form_id)["answers"]
     url = f"/f/{client_id}/{form_id}"
     tokens = app.extensions["formserver"].tokens
 
-    first, _ = walk(client, url, answers)
-    [lead] = list(storage.leads(client_id))
-    link = f"{url}?lead={tokens.sign_lead(client_id, lead['id'])}"
-    client.delete_cookie(
-        f"fs_lead_{client_id.replace('-', '_')}", path=f"/f/{client_id}/"
-    )
-    second, _ = walk(client, link, answers)
-    third, _ = walk(client, link, answers)
+    if recognised_by == "link":
+        first, _ = walk(client, url, answers)
+        [lead] = list(storage.leads(client_id))
+        client.delete_cookie(
+            f"fs_lead_{client_id.replace('-', '_')}", path=f"/f/{client_id}/"
+        )
+        again = f"{url}?lead={tokens.sign_lead(client_id, lead['id'])}"
+    else:
+        # The snippet opens the frame with the host's origin and, on a later
+        # visit, the token the thank-you page handed to the host page.
+        first, thanks = walk(client, f"{url}?host={HOST}", answers)
+        [lead] = list(storage.leads(client_id))
+        cookie = f"fs_lead_{client_id.replace('-', '_')}"
+        assert client.get_cookie(cookie, path=f"/f/{client_id}/") is None
+        again = f"{url}?host={HOST}&lead={lead_token_of(thanks)}"
+    second, _ = walk(client, again, answers)
+    third, _ = walk(client, again, answers)
 
     spec = app.extensions["formserver"].catalog.spec(client_id, form_id)
     ask_once = {f.id for f in spec.fields_by_id.values() if f.ask_once}
+    assert first & ask_once
     assert not (second & first & ask_once)
     assert not (third & (first | second) & ask_once)
     assert len(list(storage.leads(client_id))) == 1
