@@ -28,6 +28,16 @@ def test_check_reports_a_broken_spec_with_file_and_pointer(runner, tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_check_counts_problems_in_words(runner, tmp_path):
+    (tmp_path / "client.json").write_text('{"name": "Acme"}')
+    (tmp_path / "form.json").write_text("{not json")
+
+    result = runner.invoke(main, ["check", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "1 error, 0 warnings" in result.output
+
+
 def test_check_json_format_lists_problems_as_objects(runner, tmp_path):
     (tmp_path / "spec.json").write_bytes(b"\x00\xff binary")
 

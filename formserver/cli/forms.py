@@ -87,8 +87,15 @@ def check(paths: tuple[Path, ...], output: str) -> None:
         for problem in problems:
             click.echo(str(problem))
         warnings = len(problems) - len(errors)
-        click.echo(f"{len(errors)} errors, {warnings} warnings", err=True)
+        click.echo(
+            f"{_count(len(errors), 'error')}, {_count(warnings, 'warning')}",
+            err=True,
+        )
     sys.exit(1 if errors else 0)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
 
 
 def _form_key(

@@ -4,8 +4,10 @@ Everything that touches the database goes through :class:`Storage`, so that a
 deployment that outgrows one host can move to PostgreSQL by replacing this
 package. The database runs in WAL mode with a busy timeout; every write
 transaction begins with ``BEGIN IMMEDIATE`` so that it takes the write lock
-first and never fails half-way on a lock upgrade. ``synchronous=FULL`` makes
-every acknowledged commit durable, even through a power cut.
+first and never fails half-way on a lock upgrade. What the prospect is told
+is stored (a submission, an outcome) is committed with ``synchronous=FULL``,
+durable even through a power cut; answers in progress with ``NORMAL``, which
+survives a crash of the process.
 """
 
 from __future__ import annotations
