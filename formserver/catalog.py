@@ -95,9 +95,17 @@ def spec_paths(folder: Path) -> list[Path]:
     )
 
 
+#: What a file looked like when it was last read: modification time in
+#: nanoseconds, size and inode, or None when it was missing. The size and inode
+#: catch a rewrite within the file system's timestamp granularity, and an
+#: editor that saves by renaming a new file over the old one.
+Stamp = tuple[int, int, int] | None
+_UNREAD = (-1, -1, -1)
+
+
 @dataclass
 class _Entry:
-    mtime: float = -1.0
+    stamp: Stamp = _UNREAD
     spec: Spec | None = None
     problems: list[Problem] = field(default_factory=list)
 
@@ -110,7 +118,7 @@ class Catalog:
         self._root = str(self.root)
         self._lock = threading.Lock()
         self._specs: dict[tuple[str, str], _Entry] = {}
-        self._clients: dict[str, tuple[float, Client | None, list[Problem]]] = {}
+        self._clients: dict[str, tuple[Stamp, Client | None, list[Problem]]] = {}
         self._versions: dict[tuple[str, str, str], Spec] = {}
 
     def forms(self) -> list[tuple[str, str]]:
@@ -128,13 +136,13 @@ class Catalog:
         """The client's settings, or None when it has no valid client file."""
         if not _safe_name(client_id):
             return None
-        path = self.root / client_id / CLIENT_FILE
-        mtime = _mtime(os.path.join(self._root, client_id, CLIENT_FILE))
+        stamp = _stamp(os.path.join(self._root, client_id, CLIENT_FILE))
         cached = self._clients.get(client_id)
-        if cached is not None and cached[0] == mtime:
+        if cached is not None and cached[0] == stamp:
             return cached[1]
-        if mtime < 0:
+        if stamp is None:
             return None
+        path = self.root / client_id / CLIENT_FILE
         try:
             client: Client | None = load_client(path, client_id)
             problems: list[Problem] = []
@@ -142,7 +150,7 @@ class Catalog:
             client = cached[1] if cached else None
             problems = error.problems
             logger.error("Client file %s is broken; keeping the last good one", path)
-        self._clients[client_id] = (mtime, client, problems)
+        self._clients[client_id] = (stamp, client, problems)
         return client
 
     def spec(self, client_id: str, form_id: str) -> Spec | None:
@@ -151,19 +159,19 @@ class Catalog:
             return None
         if form_id == Path(CLIENT_FILE).stem:
             return None
-        mtime = _mtime(os.path.join(self._root, client_id, f"{form_id}.json"))
+        stamp = _stamp(os.path.join(self._root, client_id, f"{form_id}.json"))
         with self._lock:
             entry = self._specs.setdefault((client_id, form_id), _Entry())
-            if mtime != entry.mtime:
+            if stamp != entry.stamp:
                 path = self.root / client_id / f"{form_id}.json"
-                self._reload(entry, path, client_id, form_id, mtime)
-            return entry.spec if mtime >= 0 else None
+                self._reload(entry, path, client_id, form_id, stamp)
+            return entry.spec if stamp is not None else None
 
     def _reload(
-        self, entry: _Entry, path: Path, client_id: str, form_id: str, mtime: float
+        self, entry: _Entry, path: Path, client_id: str, form_id: str, stamp: Stamp
     ) -> None:
-        entry.mtime = mtime
-        if mtime < 0:
+        entry.stamp = stamp
+        if stamp is None:
             return
         try:
             spec = load_spec(path, client_id, form_id)
@@ -216,12 +224,12 @@ def _refuse_errors(spec: Spec) -> None:
         raise SpecError(errors)
 
 
-def _mtime(path: str) -> float:
+def _stamp(path: str) -> Stamp:
     try:
         stat = os.stat(path)
     except OSError:
-        return -1.0
-    return stat.st_mtime_ns + stat.st_size / 1e9
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _safe_name(name: str) -> bool:
