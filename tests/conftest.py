@@ -1,15 +1,31 @@
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from formserver.app import create_app
 from formserver.delivery import Deliverer
 
 from .webhooks import SECRET as HOOK_SECRET
 from .webhooks import Receiver, hook_up
+
+#: Multiplies the examples of every fuzzing test, for a deep run on demand:
+#: ``FORMSERVER_FUZZ_SCALE=25 pytest tests/web/test_hostile_input.py``.
+FUZZ_SCALE = int(os.environ.get("FORMSERVER_FUZZ_SCALE") or 1)
+
+
+def fuzzing(examples):
+    """Hypothesis settings for ``examples`` hostile inputs (times the scale)."""
+    return settings(
+        max_examples=examples * FUZZ_SCALE,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SPECS = ROOT / "form_specs"

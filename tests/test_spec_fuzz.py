@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from formserver.catalog import CLIENT_FILE, TESTS_SUFFIX, Catalog, load_spec
@@ -28,7 +28,7 @@ from formserver.cli import main
 from formserver.problems import Problem, SpecError
 from formserver.spec import Spec
 
-from .conftest import EXAMPLE_SPECS
+from .conftest import EXAMPLE_SPECS, fuzzing
 
 CHECKER_FAILED = "the checker failed on this file"
 EXAMPLE_LIMIT_SECONDS = 10
@@ -52,14 +52,6 @@ def document(client, kind):
         "tests": f"{FORMS[client]}{TESTS_SUFFIX}",
     }[kind]
     return json.loads((EXAMPLE_SPECS / client / name).read_text())
-
-
-def fuzzing(examples):
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 # Values to put anywhere.

@@ -15,26 +15,18 @@ import shutil
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from formserver.app import create_app
 
-from ..conftest import EXAMPLE_SPECS, SECRET, step_of, token_of
+from ..conftest import EXAMPLE_SPECS, SECRET, fuzzing, step_of, token_of
 from .test_prospects import FORM
 
 LIMIT = 256 * 1024
 OTHER_FORM = "/f/northwind-software/demo-request"
 INVESTMENT = {"ticket_size": "2m", "asset_classes": "office", "markets": "europe"}
-
-
-def hostile(examples):
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +165,7 @@ def token_for(web, kind):
     return {"none": None, "empty": "", "garbage": "a.b.c", "huge": "x" * 5000}[kind]
 
 
-@hostile(40)
+@fuzzing(40)
 @given(
     pairs=PAIRS,
     token=TOKENS,
@@ -252,7 +244,7 @@ def assert_valid_submission(storage, row):
         assert not (isinstance(value, str) and UNSHOWABLE.search(value)), value
 
 
-@hostile(40)
+@fuzzing(40)
 @given(
     answers=CONTACT_BODY,
     step=mostly(["contact"], st.sampled_from(["role", "nope", "", "contact "]), 9),
@@ -348,7 +340,7 @@ def multipart(parts, boundary, cut):
     return body[: len(body) - cut]
 
 
-@hostile(30)
+@fuzzing(30)
 @given(
     parts=st.lists(st.tuples(RAW_KEY, RAW_VALUE), max_size=8),
     kind=st.sampled_from(["urlencoded", "multipart"]),
@@ -394,7 +386,7 @@ QUERY_VALUE = st.one_of(
 )
 
 
-@hostile(25)
+@fuzzing(25)
 @given(
     params=st.lists(st.tuples(QUERY_NAME, QUERY_VALUE), max_size=6),
     with_token=st.booleans(),
@@ -529,7 +521,7 @@ def test_a_body_without_a_length_is_cut_off_at_the_limit(web):
     assert_the_413_page(response)
 
 
-@hostile(15)
+@fuzzing(15)
 @given(
     length=st.one_of(
         st.integers(LIMIT - 300, LIMIT + 300), st.integers(2000, LIMIT + 50_000)
