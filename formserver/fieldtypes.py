@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +20,8 @@ from wtforms.validators import ValidationError
 
 class TextField(fields.StringField):
     """Text stripped of surrounding spaces and control characters."""
+
+    data: Any  # the kinds below turn the text into numbers, dates or None
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from .jsvalues import (
     less_or_equal,
@@ -355,7 +355,7 @@ def _collect_variables(rule: Any, names: set[str]) -> None:
         _collect_variables(arg, names)
 
 
-def is_operation(value: Any) -> bool:
+def is_operation(value: Any) -> TypeGuard[dict[str, Any]]:
     """Whether ``value`` is a JsonLogic operation: an object with a single key."""
     return isinstance(value, dict) and len(value) == 1
 

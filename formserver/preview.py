@@ -87,12 +87,12 @@ def _checks(spec: Spec, flow: Flow, data: dict[str, Any]) -> list[Check]:
             if goto.when is not None:
                 where = f"{step_id} → {goto.step}"
                 checks.append(_check("branch", where, goto.when, spec, data))
-    segment = flow.segment
-    rules = spec.scoring + (segment.scoring if segment else ())
+    chosen = flow.segment
+    rules = spec.scoring + (chosen.scoring if chosen else ())
     for rule in rules:
         check = _check("score", rule.reason, rule.when, spec, data)
         checks.append(Check(**{**check.__dict__, "points": rule.points}))
-    for knockout in spec.knockouts + (segment.knockouts if segment else ()):
+    for knockout in spec.knockouts + (chosen.knockouts if chosen else ()):
         checks.append(_check("knock-out", knockout.reason, knockout.when, spec, data))
     return checks
 

@@ -120,7 +120,7 @@ def _pattern_message(error: jsonschema.ValidationError) -> str:
     return f"{shown} does not have the expected form ({pattern})"
 
 
-def _type_words(expected: Any) -> str:
+def _type_words(expected: str | list[str]) -> str:
     names = {
         "object": "an object {…}",
         "array": "a list […]",

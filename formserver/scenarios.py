@@ -125,8 +125,8 @@ def play(spec: Spec, scenario: dict[str, Any]) -> Outcome:
         }
         result = flow.submit(step.id, formdata)
         if not result.ok:
-            why = _refusals(spec, typed, result.errors)
-            return Outcome(flow.path, None, step.id, result.errors, why)
+            refusal = _refusals(spec, typed, result.errors)
+            return Outcome(flow.path, None, step.id, result.errors, refusal)
         answers[step.id] = result.values
 
     flow = Flow(spec, answers, profile, captured)

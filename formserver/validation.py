@@ -102,8 +102,10 @@ class _Range:
             )
         elif low is not None:
             self.message = f"“{label}” must be at least {_figure(low)}."
-        else:
+        elif high is not None:
             self.message = f"“{label}” must be at most {_figure(high)}."
+        else:
+            self.message = f"“{label}” is out of range."
 
     def __call__(self, form: Form, field: fields.Field) -> None:
         value = field.data

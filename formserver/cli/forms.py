@@ -34,7 +34,10 @@ def serve(
     from ..app import ConfigError, create_app
     from ..server import run_production
 
-    settings = {"FORMSERVER_SPECS": str(specs), "FORMSERVER_DB": str(db)}
+    settings: dict[str, Any] = {
+        "FORMSERVER_SPECS": str(specs),
+        "FORMSERVER_DB": str(db),
+    }
     if debug:
         settings["DEBUG"] = True
     try:

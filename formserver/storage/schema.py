@@ -8,7 +8,7 @@ import sqlite_utils
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
-    db["spec_versions"].create(
+    db.table("spec_versions").create(
         {
             "client": str,
             "form": str,
@@ -18,7 +18,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         },
         pk=("client", "form", "version"),
     )
-    db["partials"].create(
+    db.table("partials").create(
         {
             "id": str,
             "client": str,
@@ -37,7 +37,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"client", "form", "version", "status"},
     )
-    db["leads"].create(
+    db.table("leads").create(
         {
             "id": str,
             "client": str,
@@ -53,8 +53,8 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["leads"].create_index(["client", "email"], unique=True)
-    db["submissions"].create(
+    db.table("leads").create_index(["client", "email"], unique=True)
+    db.table("submissions").create(
         {
             "id": str,
             "client": str,
@@ -75,9 +75,9 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["submissions"].create_index(["partial_id"], unique=True)
-    db["submissions"].create_index(["client", "submitted_at"])
-    db["profile_values"].create(
+    db.table("submissions").create_index(["partial_id"], unique=True)
+    db.table("submissions").create_index(["client", "submitted_at"])
+    db.table("profile_values").create(
         {
             "lead_id": str,
             "key": str,
@@ -89,16 +89,16 @@ def _create_v1(db: sqlite_utils.Database) -> None:
             "current": int,
         },
     )
-    db["profile_values"].create_index(["lead_id", "key"])
+    db.table("profile_values").create_index(["lead_id", "key"])
 
 
 def _recognition_v2(db: sqlite_utils.Database) -> None:
-    db["partials"].add_column("recognised_by", str)
+    db.table("partials").add_column("recognised_by", str)
 
 
 def _handoff_v3(db: sqlite_utils.Database) -> None:
     """Outbox, deliveries, API tokens, outcomes and consents (the hand-off)."""
-    db["events"].create(
+    db.table("events").create(
         {
             "id": str,
             "client": str,
@@ -110,9 +110,9 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["events"].create_index(["fanned_out"])
-    db["events"].create_index(["lead_id"])
-    db["deliveries"].create(
+    db.table("events").create_index(["fanned_out"])
+    db.table("events").create_index(["lead_id"])
+    db.table("deliveries").create(
         {
             "id": int,
             "event_id": str,
@@ -129,9 +129,9 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["deliveries"].create_index(["event_id", "endpoint"], unique=True)
-    db["deliveries"].create_index(["status", "next_attempt_at"])
-    db["delivery_attempts"].create(
+    db.table("deliveries").create_index(["event_id", "endpoint"], unique=True)
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("delivery_attempts").create(
         {
             "delivery_id": int,
             "attempt": int,
@@ -141,12 +141,12 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
             "duration_ms": float,
         }
     )
-    db["delivery_attempts"].create_index(["delivery_id"])
-    db["disabled_endpoints"].create(
+    db.table("delivery_attempts").create_index(["delivery_id"])
+    db.table("disabled_endpoints").create(
         {"client": str, "endpoint": str, "disabled_at": str, "reason": str},
         pk=("client", "endpoint"),
     )
-    db["api_tokens"].create(
+    db.table("api_tokens").create(
         {
             "id": str,
             "client": str,
@@ -157,8 +157,8 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["api_tokens"].create_index(["hash"], unique=True)
-    db["outcomes"].create(
+    db.table("api_tokens").create_index(["hash"], unique=True)
+    db.table("outcomes").create(
         {
             "id": str,
             "lead_id": str,
@@ -169,8 +169,8 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["outcomes"].create_index(["lead_id"])
-    db["consents"].create(
+    db.table("outcomes").create_index(["lead_id"])
+    db.table("consents").create(
         {
             "lead_id": str,
             "submission_id": str,
@@ -180,30 +180,30 @@ def _handoff_v3(db: sqlite_utils.Database) -> None:
             "at": str,
         }
     )
-    db["consents"].create_index(["lead_id"])
-    db["leads"].add_column("outcome", str)
-    db["submissions"].add_column("is_test", int, not_null_default=0)
+    db.table("consents").create_index(["lead_id"])
+    db.table("leads").add_column("outcome", str)
+    db.table("submissions").add_column("is_test", int, not_null_default=0)
 
 
 def _spam_v4(db: sqlite_utils.Database) -> None:
     """Suspected spam is kept and flagged, with what it needs to be released."""
-    db["partials"].add_column("flags", str, not_null_default="[]")
-    db["partials"].add_column("rendered_at", float)
-    db["submissions"].add_column("spam", int, not_null_default=0)
-    db["submissions"].add_column("spam_reasons", str)
-    db["submissions"].add_column("held", str)
-    db["submissions"].create_index(["spam"])
+    db.table("partials").add_column("flags", str, not_null_default="[]")
+    db.table("partials").add_column("rendered_at", float)
+    db.table("submissions").add_column("spam", int, not_null_default=0)
+    db.table("submissions").add_column("spam_reasons", str)
+    db.table("submissions").add_column("held", str)
+    db.table("submissions").create_index(["spam"])
 
 
 def _tests_v5(db: sqlite_utils.Database) -> None:
     """A marketer's test run through a form is marked from its first answer."""
-    db["partials"].add_column("is_test", int, not_null_default=0)
+    db.table("partials").add_column("is_test", int, not_null_default=0)
 
 
 def _indexes_v6(db: sqlite_utils.Database) -> None:
     """Indexes for the API's listings and a lead's submissions."""
-    db["submissions"].create_index(["lead_id"])
-    db["leads"].create_index(["client", "created_at", "id"])
+    db.table("submissions").create_index(["lead_id"])
+    db.table("leads").create_index(["client", "created_at", "id"])
 
 
 #: Each entry migrates the schema one version up; the index is the version it

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
 )
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..app import services
 from ..catalog import Client
@@ -75,7 +76,7 @@ def _consent_text(spec: Spec, field_id: str) -> str:
     return field_.consent_text or field_.label
 
 
-def after_completion(partial: Partial, state: State) -> Response:
+def after_completion(partial: Partial, state: State) -> BaseResponse:
     """Send a finished prospect on: to the route's redirect, or to thank-you.
 
     Inside the embed snippet the frame stays on the thank-you page, which tells

@@ -11,11 +11,11 @@ import logging
 from urllib.parse import urlencode
 
 from flask import (
-    Response,
     redirect,
     request,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from ..app import services
 from ..catalog import Client

@@ -18,6 +18,7 @@ from flask import (
     send_from_directory,
 )
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as BaseResponse
 
 from ..app import services
 from ..catalog import Client
@@ -94,7 +95,7 @@ def _start(client: Client, spec: Spec) -> Response:
 
 
 @blueprint.post("/f/<client_id>/<form_id>")
-def answer(client_id: str, form_id: str) -> Response:
+def answer(client_id: str, form_id: str) -> BaseResponse:
     """Take the answers to one step, then go on, go back, or finish."""
     client, _ = _form(client_id, form_id)
     formstate.check_rate(client_id, form_id)
@@ -182,7 +183,7 @@ def _go_back(
     step: Step,
     typed: dict[str, list[str]],
     state: State,
-) -> Response:
+) -> BaseResponse:
     partial.drafts[step.id] = typed
     asked = [s for s in flow.path if flow.fields_to_ask(flow.spec.steps_by_id[s])]
     earlier = asked[: asked.index(step.id)] if step.id in asked else asked

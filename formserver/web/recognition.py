@@ -15,7 +15,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, request
+from flask import request
+from werkzeug.wrappers import Response
 
 from ..app import services
 from ..profiling import Known
