@@ -29,6 +29,9 @@ class SQLiteCounters(Storage):
         super().__init__(uri, wrap_exceptions=False)
         self.path = (uri or "").split("://", 1)[-1] or ":memory:"
         self._local = threading.local()
+        # As in storage: a thread waits on this lock, not in SQLite's busy
+        # handler, whose sleeping polls leave the counters idle under load.
+        self._write_lock = threading.Lock()
         self._conn().execute(
             "CREATE TABLE IF NOT EXISTS counters"
             " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
@@ -51,9 +54,8 @@ class SQLiteCounters(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        row = (
-            self._conn()
-            .execute(
+        with self._write_lock:
+            cursor = self._conn().execute(
                 "INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
                 " count = CASE WHEN expires <= ? THEN excluded.count"
                 " ELSE count + excluded.count END,"
@@ -62,8 +64,8 @@ class SQLiteCounters(Storage):
                 " RETURNING count",
                 [key, amount, now + expiry, now, now],
             )
-            .fetchone()
-        )
+            # Reading to the end finishes the statement, which commits it.
+            (row,) = cursor.fetchall()
         return int(row[0])
 
     def get(self, key: str) -> int:

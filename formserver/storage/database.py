@@ -35,6 +35,10 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        # Threads of one process queue here rather than in SQLite's busy
+        # handler, which polls with sleeps of up to 100 ms and so leaves the
+        # lock idle while writers wait for it.
+        self._write_lock = threading.Lock()
         self._remembered: set[tuple[str, str, str]] = set()
         with self.transaction() as db:
             self._migrate(db)
@@ -80,13 +84,14 @@ class Database:
         if durable:
             db.execute("PRAGMA synchronous = FULL")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+            with self._write_lock:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
         finally:
             if durable:
                 db.execute("PRAGMA synchronous = NORMAL")
