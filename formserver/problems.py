@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +24,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.pointer or '/'}: {self.severity}: {self.message}"
+        text = f"{self.source}:{self.pointer or '/'}: {self.severity}: {self.message}"
+        return one_line(text)
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -32,6 +34,32 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
+
+
+#: How control characters read once escaped; others as ``\\x1b`` or ``\\u2028``.
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped.
+
+    Tools read ``formserver check`` one problem per line, and a message may
+    quote what a marketer wrote (a label, a required_message): a newline in it
+    must not start what looks like another problem, nor an escape sequence
+    repaint the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(_escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in ("Cc", "Zl", "Zp"):
+        return char
+    code = ord(char)
+    return _ESCAPES.get(char) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    )
 
 
 class SpecError(Exception):
@@ -65,13 +93,14 @@ def schema_problems(document: Any, kind: str, source: str) -> list[Problem]:
     """Every place where ``document`` breaks the schema, in plain words."""
     errors = _validator(kind).iter_errors(document)
     problems = {
-        Problem(source, _pointer(error.absolute_path), _describe(error))
+        Problem(source, json_pointer(error.absolute_path), _describe(error))
         for error in errors
     }
     return sorted(problems)
 
 
-def _pointer(path: Iterable[Any]) -> str:
+def json_pointer(path: Iterable[Any]) -> str:
+    """The JSON pointer of ``path``, a sequence of keys and indexes."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
     return "".join(f"/{p}" for p in parts)
 

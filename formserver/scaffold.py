@@ -31,7 +31,8 @@ def init_form(specs_dir: Path | str, client: str, form: str) -> list[Path]:
 
     Writes ``client.json`` when the client has none, then ``<form>.json`` and
     ``<form>.tests.json``; returns the paths written. Raises
-    :class:`ScaffoldError` for a bad id or when the form's files exist.
+    :class:`ScaffoldError` for a bad id, when the form's files exist, or when
+    the client's existing ``client.json`` is broken.
     """
     _check_id(client, "client")
     _check_id(form, "form")
@@ -50,13 +51,14 @@ def init_form(specs_dir: Path | str, client: str, form: str) -> list[Path]:
                 "file away first"
             )
 
+    client_path = folder / CLIENT_FILE
+    name = _client_name(client_path, client)
+
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    client_path = folder / CLIENT_FILE
     if not client_path.exists():
         _write(client_path, starter_client(client, _schema_ref(folder, "client")))
         written.append(client_path)
-    name = _client_name(client_path, client)
     _write(spec_path, starter_spec(name, _schema_ref(folder, "spec")))
     _write(tests_path, starter_scenarios())
     return [*written, spec_path, tests_path]
@@ -72,11 +74,21 @@ def _check_id(value: str, kind: str) -> None:
 
 
 def _client_name(path: Path, client: str) -> str:
-    """The client's name from its file, or one made from its id."""
+    """The client's name from its file, or one made from its id when it has none.
+
+    A broken client file stops the scaffold: a starter beside it would fail
+    ``formserver check`` however right the starter itself is.
+    """
+    if not path.exists():
+        return _title(client)
     try:
         return load_client(path, client).name
-    except SpecError:
-        return _title(client)
+    except SpecError as error:
+        listed = "\n".join(f"  {problem}" for problem in error.problems)
+        raise ScaffoldError(
+            f"the client file {path} is broken; fix these problems first, then "
+            f"run init again:\n{listed}"
+        ) from None
 
 
 def _title(identifier: str) -> str:

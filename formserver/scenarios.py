@@ -222,11 +222,28 @@ def run_scenarios(spec: Spec, path: Path) -> list[Problem]:
     problems = []
     for index, scenario in enumerate(scenarios):
         name = scenario.get("name", f"scenario {index + 1}")
-        found = differences(play(spec, scenario), scenario.get("expect", {}))
+        expect = scenario.get("expect", {})
+        found = differences(play(spec, scenario), expect)
+        pointer = f"/scenarios/{index}"
         if found:
-            message = f"scenario '{name}' failed: {found[0]}"
-            if len(found) > 1:
-                more = len(found) - 1
-                message += f" (and {more} more difference{'s' if more > 1 else ''})"
-            problems.append(Problem(str(path), f"/scenarios/{index}", message))
+            problems.append(Problem(str(path), pointer, _failure(name, found)))
+        elif not any(key in EXPECTABLE for key in expect):
+            problems.append(Problem(str(path), pointer, _idle(name), "warning"))
     return problems
+
+
+def _failure(name: str, found: list[str]) -> str:
+    message = f"scenario '{name}' failed: {found[0]}"
+    if len(found) > 1:
+        more = len(found) - 1
+        message += f" (and {more} more difference{'s' if more > 1 else ''})"
+    return message
+
+
+def _idle(name: str) -> str:
+    """Why a scenario that expects nothing is worth a warning."""
+    return (
+        f"scenario '{name}' expects nothing, so it passes whatever the form "
+        'does; add an "expect" with any of '
+        f"{', '.join(EXPECTABLE[:-1])} or {EXPECTABLE[-1]}"
+    )

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .problems import Problem, SpecError, schema_problems
+from .problems import Problem, SpecError, json_pointer, schema_problems
 from .spec import (
     DEFAULT_CAPTURE,
     Band,
@@ -38,17 +41,14 @@ def content_version(document: Any) -> str:
 
 def parse_json(text: str | bytes, source: str) -> Any:
     """Parse spec or client JSON, raising :class:`SpecError` with the position."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SpecError(
-                [Problem(source, "", "the file is not UTF-8 text; save it as UTF-8")]
-            ) from None
+    text = _decoded(text, source)
     if not text.strip():
         raise SpecError([Problem(source, "", "the file is empty; it must hold JSON")])
     try:
-        document = json.loads(text)
+        document, unusable = _loads(text)
+        problems = _number_problems(document, source) if unusable else []
+        if problems:
+            raise SpecError(problems)
         if "\\u" in text:
             # A \ud800-style escape decodes to half a character, which no
             # page or database can hold: find it now rather than on a page.
@@ -70,6 +70,89 @@ def parse_json(text: str | bytes, source: str) -> Any:
             [Problem(source, "", "the JSON is nested too deeply")]
         ) from None
     return document
+
+
+def _decoded(text: str | bytes, source: str) -> str:
+    """``text`` as a string, without the byte order mark some editors write."""
+    if isinstance(text, str):
+        return text.removeprefix("\ufeff")
+    try:
+        return text.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(
+            [Problem(source, "", "the file is not UTF-8 text; save it as UTF-8")]
+        ) from None
+
+
+@dataclass(frozen=True)
+class _UnusableNumber:
+    """A number as written in the file, which no spec can compute with."""
+
+    text: str
+
+
+def _loads(text: str) -> tuple[Any, bool]:
+    """The parsed document, and whether it holds an unusable number.
+
+    Python's parser accepts NaN and Infinity, and reads 1e999 as infinity; a
+    score or bound built on them compares false with everything and makes the
+    lead's tag invalid JSON, so each is kept as :class:`_UnusableNumber` to be
+    reported where it stands.
+    """
+    found: list[_UnusableNumber] = []
+
+    def unusable(number: str) -> _UnusableNumber:
+        found.append(_UnusableNumber(number))
+        return found[-1]
+
+    def real(number: str) -> float | _UnusableNumber:
+        value = float(number)
+        return value if math.isfinite(value) else unusable(number)
+
+    def whole(number: str) -> int | _UnusableNumber:
+        # An integer beyond what a float holds overflows the arithmetic of
+        # scores, and past 4,300 digits int() itself refuses it.
+        if len(number.lstrip("-")) > _MAX_DIGITS:
+            return unusable(number)
+        value = int(number)
+        return value if abs(value) <= sys.float_info.max else unusable(number)
+
+    document = json.loads(
+        text, parse_constant=unusable, parse_float=real, parse_int=whole
+    )
+    return document, bool(found)
+
+
+#: Digits of the largest integer a float holds (about 1.8e308).
+_MAX_DIGITS = 309
+
+
+def _number_problems(document: Any, source: str) -> list[Problem]:
+    """A problem at each unusable number in ``document``, found without recursion."""
+    problems = []
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, _UnusableNumber):
+            problems.append(Problem(source, json_pointer(path), _unusable(value)))
+        elif isinstance(value, dict):
+            pending += [(item, (*path, key)) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, (*path, index)) for index, item in enumerate(value)]
+    return sorted(problems)
+
+
+def _unusable(number: _UnusableNumber) -> str:
+    shown = number.text if len(number.text) <= 24 else number.text[:20] + "…"
+    if number.text.lstrip("-") in ("NaN", "Infinity"):
+        return (
+            f"{shown} is not a number JSON allows; write a number, such as "
+            "0 or 1000000, or leave the setting out"
+        )
+    return (
+        f"the number {shown} is beyond what a spec can compute with; write a "
+        "number between -1e308 and 1e308"
+    )
 
 
 def compile_spec(

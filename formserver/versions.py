@@ -7,10 +7,29 @@ version a lead answered explains a change in lead quality after an edit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog
-from .storage import Storage
+import sqlite_utils
+
+from .catalog import load_spec
+from .checker import check_spec
+from .problems import Problem, SpecError
+
+
+@dataclass(frozen=True)
+class CurrentVersion:
+    """What the spec file of a form holds now: its version, or its problems.
+
+    ``version`` is None when the file is missing or broken; ``problems`` then
+    says what is wrong, and is empty for a missing file.
+    """
+
+    path: Path
+    version: str | None
+    problems: list[Problem]
+
 
 _VERSIONS_SQL = """
 WITH uses AS (
@@ -41,19 +60,35 @@ ORDER BY coalesce(known.first_seen, min(uses.first_at)), known.version
 """
 
 
-def list_versions(
-    storage: Storage, catalog: Catalog, client: str, form: str
-) -> list[dict[str, Any]]:
-    """Every version of ``client/form`` the database knows, oldest first.
+def current_version(specs: Path, client: str, form: str) -> CurrentVersion:
+    """The version of ``client/form`` that its spec file on disk would serve.
 
-    Each has ``version``, ``current`` (whether the spec file on disk has this
-    content now), ``first_seen``, ``first_use`` and ``last_use`` (ISO times, or
-    None) and the number of ``submissions``. The current version is listed
-    last, with no dates, when no prospect has started on it yet.
+    Read as the catalog reads it, a spec with checker errors serves nothing,
+    but quietly: a command reports the problems itself rather than in a log.
     """
-    spec = catalog.spec(client, form)
-    current = spec.version if spec is not None else None
-    rows = storage.db.query(_VERSIONS_SQL, {"client": client, "form": form})
+    path = Path(specs) / client / f"{form}.json"
+    if not path.is_file():
+        return CurrentVersion(path, None, [])
+    try:
+        spec = load_spec(path, client, form)
+    except SpecError as error:
+        return CurrentVersion(path, None, error.problems)
+    errors = [p for p in check_spec(spec) if p.severity == "error"]
+    return CurrentVersion(path, None if errors else spec.version, errors)
+
+
+def list_versions(
+    db: sqlite_utils.Database, current: str | None, client: str, form: str
+) -> list[dict[str, Any]]:
+    """Every version of ``client/form`` the database ``db`` knows, oldest first.
+
+    Each has ``version``, ``current`` (whether it is ``current``, the version
+    of the spec file on disk), ``first_seen``, ``first_use`` and ``last_use``
+    (ISO times, or None) and the number of ``submissions``. The current
+    version is listed last, with no dates, when no prospect has started on it
+    yet.
+    """
+    rows = db.query(_VERSIONS_SQL, {"client": client, "form": form})
     versions = [{**row, "current": row["version"] == current} for row in rows]
     if current is not None and not any(v["current"] for v in versions):
         versions.append(

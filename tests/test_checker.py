@@ -424,9 +424,18 @@ CASES = [
     pytest.param(
         {"/steps/0/next/-": {"goto": "company"}},
         "/steps/0/next/2",
-        "comes after the branch without 'when', so it is never taken",
+        "the branch of step 'start' to 'company' comes after the branch without "
+        "'when', so it is never taken",
         "warning",
         id="branch-after-default",
+    ),
+    pytest.param(
+        {"/steps/0/next/-": {"when": kind_is("home"), "goto": "household"}},
+        "/steps/0/next/2",
+        "the branch of step 'start' to 'household' when “Kind is Home” comes after "
+        "the branch without 'when'",
+        "warning",
+        id="conditional-branch-after-default",
     ),
     pytest.param(
         LOOP_BACK,
@@ -467,16 +476,28 @@ CASES = [
     pytest.param(
         {"/steps/3/fields/1/visible_if": {"==": [{"var": "industry"}, "retail"]}},
         "/steps/3/fields/1/visible_if",
-        "reads 'industry', which is not asked before step 'contact' on every path",
+        "the field “Notes” is shown when “Industry is Retail”, but “Industry” is "
+        "not asked before step 'contact' on every path",
         "warning",
         id="visible-if-reads-field-of-one-branch",
     ),
     pytest.param(
         {WHEN_SEGMENT: {">": [{"var": "employees"}, 10]}},
         WHEN_SEGMENT,
-        "reads 'employees', which is not asked on every path up to step 'start'",
+        "the branch when “Employees is more than 10” reads “Employees”, which is "
+        "not asked on every path up to step 'start'",
         "warning",
         id="branch-reads-later-field",
+    ),
+    pytest.param(
+        {
+            "/steps/1/fields/0/label": "Staff\nf.json:/: error: forged",
+            WHEN_SEGMENT: {">": [{"var": "employees"}, 10]},
+        },
+        WHEN_SEGMENT,
+        "the branch when “Staff\\nf.json:/: error: forged is more than 10” reads",
+        "warning",
+        id="branch-reads-field-with-a-newline-in-its-label",
     ),
     pytest.param(
         {
@@ -487,7 +508,8 @@ CASES = [
             }
         },
         "/steps/0/fields/1/visible_if",
-        "'segment', which is not known before the first step 'start' is answered",
+        "the field “Size” is shown when “the segment is business”, but the segment "
+        "is not known before the first step 'start' is answered",
         "warning",
         id="first-step-reads-segment",
     ),
@@ -718,6 +740,65 @@ BROKEN_FILES = [
         id="nested-too-deeply",
     ),
     pytest.param(
+        "form.json",
+        b'{"qualification": {"scoring": [{"points": NaN}]}}',
+        [
+            (
+                "/qualification/scoring/0/points",
+                "NaN is not a number JSON allows; write a number, such as 0 or "
+                "1000000, or leave the setting out",
+            )
+        ],
+        id="nan",
+    ),
+    pytest.param(
+        "form.json",
+        b'{"tiers": [{"from": -Infinity, "to": Infinity}]}',
+        [
+            (
+                "/tiers/0/from",
+                "-Infinity is not a number JSON allows; write a number, such as 0 "
+                "or 1000000, or leave the setting out",
+            ),
+            (
+                "/tiers/0/to",
+                "Infinity is not a number JSON allows; write a number, such as 0 "
+                "or 1000000, or leave the setting out",
+            ),
+        ],
+        id="infinity",
+    ),
+    pytest.param(
+        "form.json",
+        b'{"a/b": [0, {"points": 1e999}]}',
+        [
+            (
+                "/a~1b/1/points",
+                "the number 1e999 is beyond what a spec can compute with; write a "
+                "number between -1e308 and 1e308",
+            )
+        ],
+        id="float-overflowing-to-infinity",
+    ),
+    pytest.param(
+        "form.json",
+        b'{"points": -' + b"9" * 5000 + b"}",
+        [
+            (
+                "/points",
+                "the number -9999999999999999999… is beyond what a spec can compute "
+                "with; write a number between -1e308 and 1e308",
+            )
+        ],
+        id="integer-beyond-a-float",
+    ),
+    pytest.param(
+        "form.json",
+        b"\xef\xbb\xbf[]",
+        [("", "[] should be an object {…}")],
+        id="byte-order-mark-then-json",
+    ),
+    pytest.param(
         CLIENT_FILE,
         b'{"nam": "Acme"}',
         [
@@ -725,6 +806,17 @@ BROKEN_FILES = [
             ("", "'nam' is not a setting here; did you mean 'name'?"),
         ],
         id="client-file-with-wrong-key",
+    ),
+    pytest.param(
+        CLIENT_FILE,
+        b'{"name": "Acme", "branding": {"logo": "https://x.example/a.png"}}',
+        [
+            (
+                "/branding/logo",
+                '"https://x.example/a.png" does not have the expected form (^/static/)',
+            )
+        ],
+        id="client-logo-on-another-host",
     ),
 ]
 
@@ -813,3 +905,30 @@ def test_valid_client_folder_and_repeated_paths(tmp_path):
     path.write_text(json.dumps(BASE))
 
     assert check_paths([tmp_path, folder, path, folder / CLIENT_FILE]) == []
+
+
+def test_files_saved_with_a_byte_order_mark_are_read(tmp_path):
+    folder = tmp_path / "acme-realty"
+    folder.mkdir()
+    for source in sorted((EXAMPLES / "acme-realty").glob("*.json")):
+        (folder / source.name).write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+
+    assert check_paths([folder]) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("plain words", "plain words"),
+        ("“curly” quotes and ünïcode", "“curly” quotes and ünïcode"),
+        ("two\nf.json:/: error: forged", "two\\nf.json:/: error: forged"),
+        ("carriage\rreturn and\ttab", "carriage\\rreturn and\\ttab"),
+        ("escape \x1b[2J sequence", "escape \\x1b[2J sequence"),
+        ("line\u2028separator", "line\\u2028separator"),
+    ],
+)
+def test_a_problem_reads_as_exactly_one_line(message, shown):
+    problem = Problem("f\n.json", "/a\nb", message)
+
+    assert str(problem) == f"f\\n.json:/a\\nb: error: {shown}"
+    assert len(str(problem).splitlines()) == 1

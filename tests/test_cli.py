@@ -1,6 +1,8 @@
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 
 from formserver.cli import main
 
@@ -120,3 +122,18 @@ def test_export_without_a_database_says_which_flag_fixes_it(runner, tmp_path):
 
     assert result.exit_code == 1
     assert "pass --db" in result.output
+
+
+def test_export_refuses_another_applications_database_untouched(runner, tmp_path):
+    db = tmp_path / "notes.db"
+    with closing(sqlite3.connect(db)) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    before = db.read_bytes()
+
+    result = runner.invoke(main, ["export", "--client", "c", "--db", str(db)])
+
+    assert result.exit_code == 1
+    assert f"{db} is not a formserver database (it holds other tables: notes)" in (
+        result.output
+    )
+    assert db.read_bytes() == before

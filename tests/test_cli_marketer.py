@@ -1,3 +1,4 @@
+import sqlite3
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -210,6 +211,113 @@ def test_versions_refuses_a_file_that_is_not_a_database(runner, specs_dir, tmp_p
     assert f"{db} is not a formserver database" in result.output
 
 
+def sqlite_file(path, *statements):
+    """A SQLite file at ``path`` after ``statements``; its tables and version."""
+    with sqlite3.connect(path) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+    return schema_of(path)
+
+
+def schema_of(path):
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        tables = conn.execute("SELECT name FROM sqlite_master ORDER BY name")
+        return [row[0] for row in tables], conn.execute(
+            "PRAGMA user_version"
+        ).fetchone()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statements", "reason"),
+    [
+        (["CREATE TABLE notes (body TEXT)"], "it holds other tables: notes"),
+        (["PRAGMA user_version = 3"], "it holds no tables"),
+        ([], "it holds no tables"),
+    ],
+    ids=["another-applications-database", "empty-with-a-version", "empty"],
+)
+def test_versions_reads_but_never_migrates_a_foreign_database(
+    runner, specs_dir, tmp_path, statements, reason
+):
+    db = tmp_path / "other.db"
+    before = sqlite_file(db, *statements)
+
+    result = invoke(
+        runner,
+        "versions",
+        "acme-realty/property-enquiry",
+        "--specs",
+        specs_dir,
+        "--db",
+        db,
+    )
+
+    assert result.exit_code == 1
+    assert f"{db} is not a formserver database ({reason}); pass --db" in (result.output)
+    assert schema_of(db) == before
+
+
+def test_versions_reports_a_broken_spec_first_and_without_log_lines(
+    runner, specs_dir, tmp_path
+):
+    db = tmp_path / "formserver.db"
+    Storage(db).close()
+    path = specs_dir / "acme-realty" / "property-enquiry.json"
+    path.write_text('{"title": "T", "steps": NaN}')
+
+    result = invoke(
+        runner,
+        "versions",
+        "acme-realty/property-enquiry",
+        "--specs",
+        specs_dir,
+        "--db",
+        db,
+    )
+
+    assert result.exit_code == 1
+    first, *rest = result.stderr.splitlines()
+    assert first == (
+        f"the spec is broken: {path}:/steps: error: NaN is not a number JSON "
+        "allows; write a number, such as 0 or 1000000, or leave the setting out"
+    )
+    assert rest == [
+        f"Error: The database at {db} holds no version of "
+        f"acme-realty/property-enquiry, and its spec {path} is broken; fix the "
+        "problems above first."
+    ]
+
+
+def test_versions_of_a_broken_spec_still_lists_the_known_versions(
+    runner, specs_dir, tmp_path
+):
+    db = tmp_path / "formserver.db"
+    storage = Storage(db)
+    storage.remember_spec("acme-realty", "property-enquiry", "old0000000000", {})
+    storage.close()
+    path = specs_dir / "acme-realty" / "property-enquiry.json"
+    path.write_text("{")
+
+    result = invoke(
+        runner,
+        "versions",
+        "acme-realty/property-enquiry",
+        "--specs",
+        specs_dir,
+        "--db",
+        db,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"the spec is broken: {path}:/: error: not valid")
+    header, old = result.stdout.splitlines()
+    assert old.startswith("old0000000000") and "current" not in old
+
+
 def test_versions_of_an_unknown_form_says_so(runner, specs_dir, tmp_path):
     db = tmp_path / "formserver.db"
     Storage(db).close()
@@ -227,3 +335,17 @@ def test_versions_refuses_a_bad_form_key(runner, tmp_path):
 
     assert result.exit_code == 2
     assert "'nope' is not CLIENT/FORM" in result.output
+
+
+def test_init_lists_the_problems_of_a_broken_client_file(runner, tmp_path):
+    specs = tmp_path / "specs"
+    (specs / "acme").mkdir(parents=True)
+    client_file = specs / "acme" / "client.json"
+    client_file.write_text('{"name": 5}')
+
+    result = invoke(runner, "init", "acme", "quote", "--specs", specs)
+
+    assert result.exit_code == 1
+    assert f"the client file {client_file} is broken" in result.output
+    assert f"  {client_file}:/name: error: 5 should be text" in result.output
+    assert not (specs / "acme" / "quote.json").exists()

@@ -130,3 +130,26 @@ def test_bad_ids_are_refused_with_a_clear_message(specs, client, form, message):
         init_form(specs, client, form)
 
     assert not specs.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("{", "not valid JSON at line 1, column 2"),
+        ("", "the file is empty; it must hold JSON"),
+        ('{"nam": "Acme"}', "/: error: 'name' is missing here; add it"),
+    ],
+)
+def test_a_broken_client_file_stops_init_and_lists_its_problems(
+    specs, content, problem
+):
+    folder = specs / "acme"
+    folder.mkdir(parents=True)
+    (folder / "client.json").write_text(content)
+
+    with pytest.raises(ScaffoldError) as error:
+        init_form(specs, "acme", "quote")
+
+    assert f"the client file {folder / 'client.json'} is broken" in str(error.value)
+    assert problem in str(error.value)
+    assert sorted(p.name for p in folder.iterdir()) == ["client.json"]

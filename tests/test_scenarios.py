@@ -270,3 +270,47 @@ def test_check_command_fails_on_a_failing_scenario(specs_dir, runner):
 
     assert result.exit_code == 1
     assert f"scenario '{name}' failed: expected tier 'hot'" in result.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda s: s.pop("expect"), id="no-expect"),
+        pytest.param(lambda s: s.update(expect={}), id="empty-expect"),
+    ],
+)
+def test_scenario_expecting_nothing_is_a_warning_naming_it(specs_dir, change):
+    name = edit_scenario(specs_dir, LARGE_INVESTOR, change)
+
+    assert check_paths([specs_dir / SPEC.parent]) == [
+        Problem(
+            str(specs_dir / TESTS),
+            f"/scenarios/{LARGE_INVESTOR}",
+            f"scenario '{name}' expects nothing, so it passes whatever the form "
+            'does; add an "expect" with any of path, segment, tier, score, route '
+            "or reasons",
+            "warning",
+        )
+    ]
+
+
+def test_a_marketers_message_with_a_newline_stays_on_its_problems_line(
+    specs_dir, runner
+):
+    spec = json.loads((specs_dir / SPEC).read_text())
+    (email,) = [
+        field
+        for step in spec["steps"]
+        for field in step["fields"]
+        if field["id"] == "email"
+    ]
+    email["required_message"] = "Your email, please.\nx.json:/: error: forged"
+    (specs_dir / SPEC).write_text(json.dumps(spec))
+    edit_scenario(specs_dir, LARGE_INVESTOR, lambda s: s["answers"].pop("email"))
+
+    result = runner.invoke(main, ["check", str(specs_dir / SPEC)])
+
+    (line,) = result.stdout.splitlines()
+    assert line.endswith(
+        "(the form says: Your email, please.\\nx.json:/: error: forged)"
+    )

@@ -511,6 +511,43 @@ def test_a_lone_surrogate_escape_is_refused_before_it_reaches_a_page(
         assert catalog.client("acme-realty") is None
 
 
+#: Where each kind of example file gets a number no spec can compute with.
+UNUSABLE_AT = {
+    "spec": ("/segments/0/scoring/0/points", ("segments", 0, "scoring", 0, "points")),
+    "client": ("/branding/size", ("branding", "size")),
+    "tests": ("/scenarios/0/expect/score", ("scenarios", 0, "expect", "score")),
+}
+
+
+@pytest.mark.parametrize("number", ["NaN", "-Infinity", "1e999", "9" * 400])
+@pytest.mark.parametrize("kind", sorted(UNUSABLE_AT))
+def test_a_number_no_spec_can_compute_with_is_refused_where_it_stands(kind, number):
+    """NaN would make a score that no tier holds and a tag that is not JSON."""
+    pointer, path = UNUSABLE_AT[kind]
+    edited = document("acme-realty", kind)
+    *parents, last = path
+    target = edited
+    for key in parents:
+        target = target[key]
+    target[last] = "__unusable__"
+    text = json.dumps(edited).replace('"__unusable__"', number).encode()
+
+    with client_folder("acme-realty", **{kind: text}) as root:
+        problems = check_paths([root])
+        catalog = Catalog(root)
+        served = catalog.spec("acme-realty", FORMS["acme-realty"])
+
+    form = FORMS["acme-realty"]
+    name = {"spec": f"{form}.json", "client": CLIENT_FILE}.get(
+        kind, form + TESTS_SUFFIX
+    )
+    assert [(Path(p.source).name, p.pointer, p.severity) for p in problems] == [
+        (name, pointer, "error")
+    ]
+    assert "write a number" in problems[0].message
+    assert (served is None) == (kind == "spec")
+
+
 def test_a_valid_surrogate_pair_escape_is_read_as_one_character(tmp_path):
     folder = tmp_path / "acme-realty"
     shutil.copytree(EXAMPLE_SPECS / "acme-realty", folder)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
+from typing import Any
 
-from ..problems import Problem
+from ..plainwords import describe
+from ..plainwords.values import short
+from ..problems import Problem, one_line
 from ..spec import Field, Knockout, ScoringRule, Spec
 from .graph import step_graph
 
@@ -13,6 +16,9 @@ from .graph import step_graph
 SEGMENT_VAR = "segment"
 
 Rule = ScoringRule | Knockout
+
+#: Characters of a condition quoted in a message before it is cut short.
+_WORDS_LIMIT = 100
 
 
 class Context:
@@ -30,6 +36,16 @@ class Context:
     def warning(self, pointer: str, message: str) -> None:
         """Report something that works, but likely not as the marketer meant."""
         self.problems.append(Problem(self.spec.source, pointer, message, "warning"))
+
+    def condition_words(self, rule: Any) -> str:
+        """``rule`` in plain words and curly quotes, short enough for one line."""
+        return f"“{one_line(short(describe(rule, self.spec), _WORDS_LIMIT))}”"
+
+    def field_words(self, name: str) -> str:
+        """The field a condition reads ``name`` by, named by its label."""
+        field = self.spec.fields_by_id.get(name)
+        label = field.label if field is not None else name
+        return f"“{one_line(short(label, 60))}”"
 
     @cached_property
     def always_known(self) -> frozenset[str]:

@@ -67,29 +67,31 @@ def _check_reads(context: Context, asked: AskedBefore) -> None:
             for name in _unread(context, field.visible_if, known):
                 context.warning(
                     f"{field.pointer}/visible_if",
-                    f"the visible_if of field '{field.id}' reads "
-                    + _not_yet(name, step),
+                    f"the field {context.field_words(field.id)} is shown when "
+                    f"{context.condition_words(field.visible_if)}, but "
+                    + _not_yet(context, name, step),
                 )
         after = before | own | {SEGMENT_VAR}
         for goto in [] if step.end else live_branches(step):
             for name in _unread(context, goto.when, after):
                 context.warning(
                     f"{goto.pointer}/when",
-                    f"this branch of step '{step.id}' reads '{name}', which is not "
-                    f"asked on every path up to step '{step.id}'; ask it there or "
-                    "earlier as a required field without visible_if",
+                    f"the branch when {context.condition_words(goto.when)} reads "
+                    f"{context.field_words(name)}, which is not asked on every "
+                    f"path up to step '{step.id}'; ask it there or earlier as a "
+                    "required field without visible_if",
                 )
 
 
-def _not_yet(name: str, step: Step) -> str:
+def _not_yet(context: Context, name: str, step: Step) -> str:
     if name == SEGMENT_VAR:
         return (
-            f"'segment', which is not known before the first step '{step.id}' is "
+            f"the segment is not known before the first step '{step.id}' is "
             "answered; move the field to a later step"
         )
     return (
-        f"'{name}', which is not asked before step '{step.id}' on every path; ask "
-        "it earlier as a required field without visible_if"
+        f"{context.field_words(name)} is not asked before step '{step.id}' on "
+        "every path; ask it earlier as a required field without visible_if"
     )
 
 

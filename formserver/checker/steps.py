@@ -33,10 +33,14 @@ def _check_branches(context: Context, index: int, step: Step) -> None:
         return
     live = live_branches(step)
     for goto in step.next[len(live) :]:
+        when = (
+            "" if goto.when is None else f" when {context.condition_words(goto.when)}"
+        )
         context.warning(
             goto.pointer,
-            f"this branch of step '{step.id}' comes after the branch without "
-            "'when', so it is never taken; move it up or remove it",
+            f"the branch of step '{step.id}' to '{goto.step}'{when} comes after "
+            "the branch without 'when', so it is never taken; move it up or "
+            "remove it",
         )
     if step.next and falls_through(step):
         following = context.spec.steps[index + 1 : index + 2]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import DEFAULTS, db_option, main, open_storage, specs_option
+from . import DEFAULTS, db_option, main, open_readonly, specs_option
+
+if TYPE_CHECKING:
+    from ..versions import CurrentVersion
 
 
 @main.command()
@@ -189,27 +192,45 @@ def versions(form_key: tuple[str, str], specs: Path, db: Path) -> None:
     """List the versions of a form prospects have used, oldest first."""
     import sqlite3
 
-    from ..catalog import Catalog
-    from ..versions import list_versions
+    from ..versions import current_version, list_versions
 
     client, form = form_key
-    storage = open_storage(db)
-    catalog = Catalog(specs)
+    database = open_readonly(db)
+    current = current_version(specs, client, form)
+    for problem in current.problems:
+        click.echo(f"the spec is broken: {problem}", err=True)
     try:
-        rows = list_versions(storage, catalog, client, form)
+        rows = list_versions(database, current.version, client, form)
     except sqlite3.DatabaseError as error:
         raise click.ClickException(
             f"{db} is not a formserver database ({error}); pass --db with the "
             "file that formserver serve uses."
         ) from None
+    finally:
+        database.close()
     if not rows:
-        raise click.ClickException(
-            f"Neither {specs} nor the database at {db} knows the form "
-            f"{client}/{form}; check its spelling, --specs and --db."
-        )
+        raise click.ClickException(_unknown_form(current, specs, db, form_key))
 
-    for problem in catalog.problems(client, form):
-        click.echo(f"warning: the spec file is broken: {problem}", err=True)
+    _print_table(rows)
+
+
+def _unknown_form(
+    current: CurrentVersion, specs: Path, db: Path, form_key: tuple[str, str]
+) -> str:
+    """Why no version of a form can be listed, and what to check."""
+    client, form = form_key
+    if current.problems:
+        return (
+            f"The database at {db} holds no version of {client}/{form}, and its "
+            f"spec {current.path} is broken; fix the problems above first."
+        )
+    return (
+        f"Neither {specs} nor the database at {db} knows "
+        f"the form {client}/{form}; check its spelling, --specs and --db."
+    )
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
     header = ("version", "", "first seen", "first use", "last use", "submissions")
     table = [header] + [
         (
