@@ -6,7 +6,7 @@ import pytest
 
 from formserver.cli import main
 
-from .conftest import SECRET
+from .conftest import SECRET, token_of
 from .webhooks import submit
 
 
@@ -67,7 +67,7 @@ def test_lead_link_for_an_unknown_email_says_so(runner, db, specs_dir):
     assert "has no lead with the email x@example.com" in result.output
 
 
-def test_person_writes_everything_held_as_json(runner, client, db):
+def test_person_writes_everything_held_as_json(runner, client, db, specs_dir):
     submit(client, "ann@example.com")
 
     result = run(
@@ -79,6 +79,8 @@ def test_person_writes_everything_held_as_json(runner, client, db):
         "ann@example.com",
         "--db",
         db,
+        "--specs",
+        str(specs_dir),
     )
 
     held = json.loads(result.stdout)
@@ -86,7 +88,7 @@ def test_person_writes_everything_held_as_json(runner, client, db):
     assert held["consents"][0]["agreed"] == 1
 
 
-def test_forget_asks_first_and_erases(runner, client, db, storage):
+def test_forget_asks_first_and_erases(runner, client, db, specs_dir, storage):
     submit(client, "ann@example.com")
 
     refused = run(
@@ -98,6 +100,8 @@ def test_forget_asks_first_and_erases(runner, client, db, storage):
         "ann@example.com",
         "--db",
         db,
+        "--specs",
+        str(specs_dir),
         input="n\n",
     )
     assert refused.exit_code == 1
@@ -109,18 +113,30 @@ def test_forget_asks_first_and_erases(runner, client, db, storage):
         "--client",
         "acme-realty",
         "--email",
-        "ann@example.com",
+        " Ann@Example.COM ",
         "--db",
         db,
+        "--specs",
+        str(specs_dir),
         "--yes",
     )
-    assert result.exit_code == 0
-    assert "Erased" in result.output
+    assert result.exit_code == 0, result.output
+    assert "Erased" in result.output and "ann@example.com" in result.output
     assert list(storage.leads("acme-realty")) == []
 
 
-def test_token_create_prints_a_token_stored_only_hashed(runner, db, storage):
-    result = run(runner, "token", "create", "--client", "acme-realty", "--db", db)
+def test_token_create_prints_a_token_stored_only_hashed(runner, db, specs_dir, storage):
+    result = run(
+        runner,
+        "token",
+        "create",
+        "--client",
+        "acme-realty",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+    )
 
     value = result.stdout.strip()
     assert result.exit_code == 0
@@ -198,7 +214,10 @@ def test_commands_without_a_database_name_the_flag(runner, tmp_path):
         assert "pass --db" in result.output
 
 
-def test_tokens_are_listed_without_their_value_and_can_be_revoked(runner, db, storage):
+def test_tokens_are_listed_without_their_value_and_can_be_revoked(
+    runner, db, specs_dir, storage
+):
+    specs = ["--specs", str(specs_dir)]
     value = run(
         runner,
         "token",
@@ -209,10 +228,11 @@ def test_tokens_are_listed_without_their_value_and_can_be_revoked(runner, db, st
         "crm",
         "--db",
         db,
+        *specs,
     ).stdout.strip()
     [row] = storage.api_tokens("acme-realty")
 
-    listed = run(runner, "token", "list", "--client", "acme-realty", "--db", db)
+    listed = run(runner, "token", "list", "--client", "acme-realty", "--db", db, *specs)
     revoked = run(runner, "token", "revoke", row["id"], "--db", db)
     again = run(runner, "token", "revoke", row["id"], "--db", db)
 
@@ -221,3 +241,100 @@ def test_tokens_are_listed_without_their_value_and_can_be_revoked(runner, db, st
     assert revoked.exit_code == 0
     assert storage.client_of_token(value) is None
     assert again.exit_code == 1 and "token list" in again.output
+
+
+#: Every command that takes --client, with what else it needs to run.
+COMMANDS_WITH_A_CLIENT = {
+    "export": ["export"],
+    "lead-link": ["lead-link", "--email", "ann@example.com"],
+    "person": ["person", "--email", "ann@example.com"],
+    "forget": ["forget", "--email", "ann@example.com", "--yes"],
+    "token create": ["token", "create"],
+    "token list": ["token", "list"],
+    "spam list": ["spam", "list"],
+}
+
+
+@pytest.mark.parametrize(
+    "command", COMMANDS_WITH_A_CLIENT.values(), ids=COMMANDS_WITH_A_CLIENT.keys()
+)
+def test_every_client_command_refuses_a_client_with_no_folder_under_specs(
+    runner, db, specs_dir, storage, command
+):
+    result = run(
+        runner,
+        *command,
+        "--client",
+        "acme-realy",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--client'" in result.output
+    assert "there is no client 'acme-realy'" in result.output
+    assert "acme-realty, brightside-home, northwind-software" in result.output
+    assert "did you mean 'acme-realty'?" in result.output
+    assert storage.api_tokens("acme-realy") == []
+
+
+def test_an_unknown_client_unlike_any_other_is_refused_without_a_guess(
+    runner, client, db, specs_dir, storage
+):
+    submit(client, "ann@example.com")
+
+    result = run(
+        runner,
+        "forget",
+        "--client",
+        "nosuch",
+        "--email",
+        "ann@example.com",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+        "--yes",
+    )
+
+    assert result.exit_code == 2
+    assert "there is no client 'nosuch'" in result.output
+    assert "did you mean" not in result.output
+    assert "Erased" not in result.output
+    assert len(list(storage.leads("acme-realty"))) == 1
+
+
+@pytest.mark.parametrize("email", ["", " ", "ann", "ann@", "@example.com", "a@b"])
+def test_forget_refuses_a_blank_or_malformed_email_and_erases_nothing(
+    runner, client, db, specs_dir, storage, email
+):
+    submit(client, "ann@example.com")
+    page = client.get("/f/acme-realty/property-enquiry")
+    client.post(
+        "/f/acme-realty/property-enquiry",
+        data={"_t": token_of(page), "_step": "role", "role": "developer"},
+    )
+    partials = "SELECT count(*) FROM partials"
+    assert storage.db.execute(partials).fetchone()[0] == 2
+
+    result = run(
+        runner,
+        "forget",
+        "--client",
+        "acme-realty",
+        "--email",
+        email,
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+        "--yes",
+    )
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--email'" in result.output
+    assert f"{email!r} is not an email address" in result.output
+    assert storage.db.execute(partials).fetchone()[0] == 2
+    assert len(list(storage.leads("acme-realty"))) == 1

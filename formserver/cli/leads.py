@@ -11,10 +11,49 @@ import click
 
 from . import db_option, main, open_storage, specs_option
 
+
+def _email(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The email as leads are keyed; a blank or malformed one is refused."""
+    from ..storage.leads import normalised_email
+
+    email = normalised_email(value)
+    if email is None:
+        raise click.BadParameter(
+            f"{value!r} is not an email address; pass the address the person "
+            "gave, like ann@example.com."
+        )
+    return email
+
+
 client_option = click.option(
     "--client", "client_id", required=True, help="The client folder's name."
 )
-email_option = click.option("--email", required=True, help="The person's email.")
+email_option = click.option(
+    "--email", required=True, callback=_email, help="The person's email."
+)
+
+
+def _require_client(specs: Path, client_id: str) -> None:
+    """Refuse a client with no folder under ``specs``, naming the known ones."""
+    from ..catalog import CLIENT_FILE
+    from ..problems import did_you_mean
+
+    if not specs.is_dir():
+        raise click.BadParameter(
+            f"the specs folder {specs} does not exist, so no client is known; "
+            "pass --specs with the folder that holds your client folders.",
+            param_hint="'--specs'",
+        )
+    known = sorted(
+        folder.name for folder in specs.iterdir() if (folder / CLIENT_FILE).is_file()
+    )
+    if client_id not in known:
+        listed = ", ".join(known) or "none"
+        raise click.BadParameter(
+            f"there is no client {client_id!r} under {specs}; the clients are "
+            f"{listed}{did_you_mean(client_id, known) or '.'}",
+            param_hint="'--client'",
+        )
 
 
 @main.command()
@@ -32,7 +71,9 @@ def export(client_id: str, output: str, specs: Path, db: Path) -> None:
     """Write the leads of one client, with their tags, to standard output."""
     from ..export import write_leads
 
-    count = write_leads(open_storage(db).leads(client_id), output, sys.stdout)
+    storage = open_storage(db)
+    _require_client(specs, client_id)
+    count = write_leads(storage.leads(client_id), output, sys.stdout)
     click.echo(f"{count} leads of {client_id} exported", err=True)
 
 
@@ -61,7 +102,8 @@ def lead_link(
     from ..app import ConfigError, create_app
 
     storage = open_storage(db)
-    lead = storage.lead_by_email(client_id, _normalised(email))
+    _require_client(specs, client_id)
+    lead = storage.lead_by_email(client_id, email)
     if lead is None:
         raise click.ClickException(
             f"{client_id} has no lead with the email {email}; check --client and "
@@ -88,19 +130,18 @@ def _only_form(forms: list[tuple[str, str]], client_id: str) -> str:
     return own[0]
 
 
-def _normalised(email: str) -> str:
-    return email.strip().lower()
-
-
 @main.command()
 @client_option
 @email_option
+@specs_option
 @db_option
-def person(client_id: str, email: str, db: Path) -> None:
+def person(client_id: str, email: str, specs: Path, db: Path) -> None:
     """Write everything held about one person as JSON (an access request)."""
-    held = open_storage(db).person(client_id, _normalised(email))
+    storage = open_storage(db)
+    _require_client(specs, client_id)
+    held = storage.person(client_id, email)
     click.echo(json.dumps(held, indent=2, ensure_ascii=False))
-    if held["lead"] is None and not held["forms_in_progress"]:
+    if not (held["lead"] or held["forms_in_progress"] or held["submissions"]):
         click.echo(f"Nothing is held about {email} at {client_id}.", err=True)
 
 
@@ -108,19 +149,28 @@ def person(client_id: str, email: str, db: Path) -> None:
 @client_option
 @email_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@specs_option
 @db_option
-def forget(client_id: str, email: str, yes: bool, db: Path) -> None:
+def forget(client_id: str, email: str, yes: bool, specs: Path, db: Path) -> None:
     """Erase a person everywhere and tell the endpoints their lead reached."""
     storage = open_storage(db)
+    _require_client(specs, client_id)
     if not yes:
         click.confirm(
             f"Erase everything held about {email} at {client_id}?", abort=True
         )
-    result = storage.forget(client_id, _normalised(email))
+    result = storage.forget(client_id, email)
     erased = sum(result["erased"].values())
     click.echo(f"Erased {erased} records about {email} at {client_id}.")
     for endpoint in result["notified"]:
         click.echo(f"  lead.erased queued for {endpoint}")
+    if not result["log_emptied"]:
+        click.echo(
+            f"Warning: another process is reading {db}, so its write-ahead log "
+            f"({db}-wal) still holds the erased rows; run forget again once it "
+            "is idle to empty the log.",
+            err=True,
+        )
 
 
 @main.group()
@@ -131,10 +181,13 @@ def token() -> None:
 @token.command("create")
 @client_option
 @click.option("--label", default="", help="A note on who uses the token.")
+@specs_option
 @db_option
-def token_create(client_id: str, label: str, db: Path) -> None:
+def token_create(client_id: str, label: str, specs: Path, db: Path) -> None:
     """Create an API token for a client; it is shown once, stored hashed."""
-    value = open_storage(db).create_api_token(client_id, label)
+    storage = open_storage(db)
+    _require_client(specs, client_id)
+    value = storage.create_api_token(client_id, label)
     click.echo(value)
     click.echo(
         f"Keep it safe: only its hash is stored. Use it as "
@@ -145,10 +198,13 @@ def token_create(client_id: str, label: str, db: Path) -> None:
 
 @token.command("list")
 @client_option
+@specs_option
 @db_option
-def token_list(client_id: str, db: Path) -> None:
+def token_list(client_id: str, specs: Path, db: Path) -> None:
     """List a client's API tokens (ids and labels; tokens are never shown again)."""
-    rows = open_storage(db).api_tokens(client_id)
+    storage = open_storage(db)
+    _require_client(specs, client_id)
+    rows = storage.api_tokens(client_id)
     for row in rows:
         used = row.get("last_used_at") or "never used"
         click.echo(
@@ -176,10 +232,14 @@ def spam() -> None:
 
 @spam.command("list")
 @click.option("--client", "client_id", help="Only this client.")
+@specs_option
 @db_option
-def spam_list(client_id: str | None, db: Path) -> None:
+def spam_list(client_id: str | None, specs: Path, db: Path) -> None:
     """List flagged submissions with why they were flagged."""
-    rows = open_storage(db).flagged(client_id)
+    storage = open_storage(db)
+    if client_id is not None:
+        _require_client(specs, client_id)
+    rows = storage.flagged(client_id)
     for row in rows:
         reasons = ", ".join(row["spam_reasons"] or [])
         click.echo(
