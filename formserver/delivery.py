@@ -6,31 +6,35 @@ attempt is retried on a growing schedule with jitter, sooner or later as the
 endpoint's ``Retry-After`` asks; a ``410 Gone`` disables the endpoint; after the
 last attempt the delivery is kept as failed, for ``formserver redeliver``.
 Endpoints that resolve to loopback or private addresses are refused unless the
-client file allows them for that endpoint.
+client file allows them for that endpoint. The host is looked up once per
+attempt and the request goes to the very address that was checked, and a
+redirect is a failed attempt, never followed: either would let a public name
+lead the request to a private address.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
+import http.client
 import ipaddress
 import logging
 import os
 import random
 import socket
+import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
 from .catalog import Catalog
-from .storage import Storage
+from .storage import Storage, now
+from .storage.outbox import LEASE_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +43,8 @@ SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000, 86400, 86400)
 JITTER = 0.2
 TIMEOUT_SECONDS = 10
 MAX_RETRY_AFTER = 86400
+#: Deliveries one worker attempts in a round before looking for new events.
+BATCH = 20
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,11 @@ class Response:
     error: str = ""
 
 
-Sender = Callable[[str, bytes, dict[str, str]], Response]
+class Refused(Exception):
+    """Why a delivery may not be attempted, as a sentence for its log."""
+
+
+Sender = Callable[[str, Sequence[str], bytes, dict[str, str]], Response]
 
 
 def endpoints_of(catalog: Catalog, client_id: str) -> list[Endpoint]:
@@ -80,37 +90,117 @@ def endpoints_of(catalog: Catalog, client_id: str) -> list[Endpoint]:
     ]
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
-    """POST ``body`` to ``url`` and report the status, never raising."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def resolve(url: str, allow_private: bool) -> tuple[str, ...]:
+    """The addresses of ``url``'s host, looked up once and checked.
+
+    Raises :class:`Refused` when ``url`` is not http(s), does not resolve, or
+    resolves to a loopback or private address that ``allow_private`` does not
+    allow.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Refused(f"{url!r} is not an http(s) address")
+    host = parts.hostname
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:
-            return Response(reply.status, dict(reply.headers))
-    except urllib.error.HTTPError as error:
-        return Response(error.code, dict(error.headers or {}))
-    except (OSError, ValueError) as error:
+        infos = socket.getaddrinfo(host, _port(parts), type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise Refused(f"cannot resolve {host}: {error}") from None
+
+    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+    for address in addresses:
+        if not allow_private and not ipaddress.ip_address(address).is_global:
+            raise Refused(
+                f"{host} resolves to the non-public address {address}; "
+                "set allow_private on this webhook in the client file to allow it"
+            )
+    return addresses
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError:
+        raise Refused(f"{parts.geturl()!r} has no valid port number") from None
+    return port or (443 if parts.scheme == "https" else 80)
+
+
+def post(
+    url: str, addresses: Sequence[str], body: bytes, headers: dict[str, str]
+) -> Response:
+    """POST ``body`` to ``url`` at one of ``addresses``, never raising.
+
+    A redirect comes back as the answer it is, unfollowed: its target is a
+    host nobody checked.
+    """
+    try:
+        return _exchange(urlsplit(url), addresses, body, headers)
+    except (OSError, ValueError, http.client.HTTPException) as error:
         return Response(None, {}, error=f"{type(error).__name__}: {error}"[:300])
 
 
-def address_refusal(url: str, allow_private: bool) -> str:
-    """Why ``url`` may not be called (loopback or private), or an empty string."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{url!r} is not an http(s) address"
-    if allow_private:
-        return ""
+def _exchange(
+    parts: SplitResult, addresses: Sequence[str], body: bytes, headers: dict[str, str]
+) -> Response:
+    connection = _connection(parts, addresses)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443)
-    except OSError as error:
-        return f"cannot resolve {parts.hostname}: {error}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return (
-                f"{parts.hostname} resolves to the non-public address {address}; "
-                "set allow_private on this webhook in the client file to allow it"
-            )
-    return ""
+        connection.request("POST", target, body=body, headers=headers)
+        reply = connection.getresponse()
+        return Response(reply.status, dict(reply.headers))
+    finally:
+        connection.close()
+
+
+def _connection(
+    parts: SplitResult, addresses: Sequence[str]
+) -> http.client.HTTPConnection:
+    host = parts.hostname or ""
+    if parts.scheme == "https":
+        return CheckedHTTPSConnection(host, _port(parts), addresses)
+    return CheckedHTTPConnection(host, _port(parts), addresses)
+
+
+def _open_socket(
+    addresses: Sequence[str], port: int, timeout: float | None
+) -> socket.socket:
+    """A TCP connection to the first of ``addresses`` that accepts one."""
+    failure = OSError("the host has no address to connect to")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as error:
+            failure = error
+    raise failure
+
+
+class CheckedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to ``host`` at addresses already checked, not looked up again."""
+
+    def __init__(self, host: str, port: int, addresses: Sequence[str]) -> None:
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+        self.addresses = tuple(addresses)
+
+    def connect(self) -> None:
+        self.sock = _open_socket(self.addresses, self.port, self.timeout)
+
+
+class CheckedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to ``host`` at checked addresses; TLS still verifies ``host``.
+
+    The certificate must be valid for the name in the URL, not for the
+    address, and the name goes out as SNI, as it would without pinning.
+    """
+
+    def __init__(self, host: str, port: int, addresses: Sequence[str]) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=self.tls)
+        self.addresses = tuple(addresses)
+
+    def connect(self) -> None:
+        plain = _open_socket(self.addresses, self.port, self.timeout)
+        self.sock = self.tls.wrap_socket(plain, server_hostname=self.host)
 
 
 def retry_delay(
@@ -134,6 +224,9 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:
+        # RFC 5322 reads a "-0000" zone as unknown; HTTP dates are always UTC.
+        moment = moment.replace(tzinfo=datetime.UTC)
     now = datetime.datetime.now(datetime.UTC)
     return max(0.0, (moment - now).total_seconds())
 
@@ -148,23 +241,33 @@ class Deliverer:
         environ: Mapping[str, str] | None = None,
         schedule: Sequence[float] = SCHEDULE,
         send: Sender = post,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.storage = storage
         self.catalog = catalog
         self.environ = os.environ if environ is None else environ
         self.schedule = tuple(schedule)
         self.send = send
+        self.lease_seconds = lease_seconds
 
     def run_once(self) -> int:
-        """Fan out new events and attempt every due delivery; return attempts made."""
-        for event in self.storage.events_to_fan_out():
-            endpoints = endpoints_of(self.catalog, event["client"])
-            wanted = [e.url for e in endpoints if e.wants(event["type"])]
-            self.storage.fan_out(event["id"], event["client"], wanted)
-        due = self.storage.claim_due()
-        for delivery in due:
+        """Fan out new events and attempt what is due; return attempts made.
+
+        Each delivery is leased just before its own attempt, so that however
+        long the round takes, no other worker can take a delivery this one is
+        sending, and none waits behind a batch this one has not reached. What
+        falls due during the round (a retry with no delay) waits for the next.
+        """
+        self._fan_out()
+        started = now()
+        made = 0
+        while made < BATCH:
+            delivery = self.storage.claim_next(started, self.lease_seconds)
+            if delivery is None:
+                break
             self._attempt(delivery)
-        return len(due)
+            made += 1
+        return made
 
     def run(self, stop: threading.Event, interval: float = 1.0) -> None:
         """Deliver until ``stop`` is set, checking for work every ``interval``."""
@@ -177,33 +280,40 @@ class Deliverer:
             if not busy:
                 stop.wait(interval)
 
+    def _fan_out(self) -> None:
+        for event in self.storage.events_to_fan_out():
+            endpoints = endpoints_of(self.catalog, event["client"])
+            wanted = [e.url for e in endpoints if e.wants(event["type"])]
+            self.storage.fan_out(event["id"], event["client"], wanted)
+
     def _attempt(self, delivery: dict[str, Any]) -> None:
-        endpoint = self._endpoint(delivery)
-        if endpoint is None:
-            problem = "the endpoint is no longer in the client file"
-        else:
-            problem = self._problem(endpoint)
-        if endpoint is None or problem:
-            logger.warning("Delivery %s not sent: %s", delivery["id"], problem)
-            self._settle(delivery, Response(None, {}, error=problem), 0.0)
+        try:
+            endpoint, addresses = self._target(delivery)
+        except Refused as refusal:
+            logger.warning("Delivery %s not sent: %s", delivery["id"], refusal)
+            self._settle(delivery, Response(None, {}, error=str(refusal)), 0.0)
             return
 
         body = delivery["payload"].encode()
         headers = self._headers(delivery, endpoint)
         started = time.perf_counter()
-        response = self.send(endpoint.url, body, headers)
+        response = self.send(endpoint.url, addresses, body, headers)
         self._settle(delivery, response, (time.perf_counter() - started) * 1000)
+
+    def _target(self, delivery: dict[str, Any]) -> tuple[Endpoint, tuple[str, ...]]:
+        """The endpoint of ``delivery`` and the checked addresses to call it at."""
+        endpoint = self._endpoint(delivery)
+        if endpoint is None:
+            raise Refused("the endpoint is no longer in the client file")
+        if not self.environ.get(endpoint.secret_env):
+            raise Refused(f"the secret variable {endpoint.secret_env} is not set")
+        return endpoint, resolve(endpoint.url, endpoint.allow_private)
 
     def _endpoint(self, delivery: dict[str, Any]) -> Endpoint | None:
         for endpoint in endpoints_of(self.catalog, delivery["client"]):
             if endpoint.url == delivery["endpoint"]:
                 return endpoint
         return None
-
-    def _problem(self, endpoint: Endpoint) -> str:
-        if not self.environ.get(endpoint.secret_env):
-            return f"the secret variable {endpoint.secret_env} is not set"
-        return address_refusal(endpoint.url, endpoint.allow_private)
 
     def _headers(self, delivery: dict[str, Any], endpoint: Endpoint) -> dict[str, str]:
         moment = datetime.datetime.now(datetime.UTC)
@@ -231,9 +341,15 @@ class Deliverer:
         else:
             outcome = "retry"
             delay = retry_delay(attempt, response.headers, self.schedule)
-        error = response.error or ("" if outcome == "delivered" else f"HTTP {status}")
-        self.storage.record_attempt(delivery, status, error, ms, outcome, delay)
-        if outcome != "delivered":
+        error = "" if outcome == "delivered" else _failure(response)
+        if not self.storage.record_attempt(delivery, status, error, ms, outcome, delay):
+            logger.warning(
+                "Delivery %s attempt %d answered after its lease ran out; "
+                "the worker that took it over keeps its record",
+                delivery["id"],
+                attempt,
+            )
+        elif outcome != "delivered":
             logger.warning(
                 "Delivery %s attempt %d to %s: %s",
                 delivery["id"],
@@ -241,3 +357,14 @@ class Deliverer:
                 urlsplit(delivery["endpoint"]).hostname,
                 outcome,
             )
+
+
+def _failure(response: Response) -> str:
+    """What the delivery log says about an attempt that did not land."""
+    if response.error:
+        return response.error
+
+    status = response.status
+    if status is not None and 300 <= status < 400:
+        return f"the endpoint answered {status}, and redirects are not followed"
+    return f"HTTP {status}"
