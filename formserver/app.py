@@ -67,9 +67,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
     app.config["MAX_FORM_MEMORY_SIZE"] = app.config["FORMSERVER_MAX_REQUEST_BYTES"]
 
+    storage = Storage(app.config["FORMSERVER_DB"])
     app.extensions["formserver"] = Services(
-        catalog=Catalog(app.config["FORMSERVER_SPECS"]),
-        storage=Storage(app.config["FORMSERVER_DB"]),
+        # The database keeps every good spec version, so that a broken edit
+        # met first by a new process still serves the last good one.
+        catalog=Catalog(app.config["FORMSERVER_SPECS"], archive=storage),
+        storage=storage,
         tokens=Tokens(
             app.config["SECRET_KEY"],
             app.config["FORMSERVER_TOKEN_MAX_AGE"],
@@ -98,10 +101,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _secret_key(app: Flask) -> str:
     key = str(app.config.get("FORMSERVER_SECRET_KEY") or "")
+    shortest = 32
     if key:
-        if len(key) < 16:
+        if len(key) < shortest:
             raise ConfigError(
-                "FORMSERVER_SECRET_KEY is too short; use at least 32 random characters."
+                f"FORMSERVER_SECRET_KEY is too short ({len(key)} characters); use "
+                f"at least {shortest} random characters."
             )
         return key
     if app.debug or app.testing or app.config.get("DEBUG") or app.config.get("TESTING"):

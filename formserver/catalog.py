@@ -6,6 +6,11 @@ request without a restart; an edit that breaks the spec never takes a live form
 down, because the last good version keeps serving and the error is kept for the
 preview, the log and ``formserver check``. Every version seen is kept by its
 content version, so that a prospect finishes on the version they started.
+
+Given an archive (the database), the catalog records every good version it
+loads there, and a process that meets a broken file before it has loaded a good
+one (after a restart, or in another worker) serves the newest good version the
+archive holds.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .problems import Problem, SpecError, schema_problems
 from .spec import Spec
@@ -95,6 +100,21 @@ def spec_paths(folder: Path) -> list[Path]:
     )
 
 
+class SpecArchive(Protocol):
+    """Where spec versions outlive the process: the database, in the app."""
+
+    def remember_spec(
+        self, client: str, form: str, version: str, document: Any
+    ) -> None:
+        """Keep a version's document."""
+
+    def spec_history(self, client: str, form: str) -> list[str]:
+        """The kept versions of a form, the newest in use first."""
+
+    def spec_document(self, client: str, form: str, version: str) -> Any | None:
+        """The document of a kept version, or None."""
+
+
 #: What a file looked like when it was last read: modification time in
 #: nanoseconds, size and inode, or None when it was missing. The size and inode
 #: catch a rewrite within the file system's timestamp granularity, and an
@@ -113,8 +133,9 @@ class _Entry:
 class Catalog:
     """The clients and forms served from ``root``, reloaded as files change."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, archive: SpecArchive | None = None) -> None:
         self.root = Path(root)
+        self.archive = archive
         self._root = str(self.root)
         self._lock = threading.Lock()
         self._specs: dict[tuple[str, str], _Entry] = {}
@@ -178,13 +199,9 @@ class Catalog:
             _refuse_errors(spec)
         except SpecError as error:
             entry.problems = error.problems
-            logger.error(
-                "Spec %s/%s is broken (%d problems); the last good version keeps "
-                "serving",
-                client_id,
-                form_id,
-                len(error.problems),
-            )
+            if entry.spec is None:
+                entry.spec = self._archived(client_id, form_id)
+            _log_broken(client_id, form_id, entry)
             return
         if entry.spec is not None and entry.spec.version != spec.version:
             logger.info(
@@ -193,6 +210,31 @@ class Catalog:
         entry.spec = spec
         entry.problems = []
         self.remember(spec)
+        if self.archive is not None:
+            self.archive.remember_spec(client_id, form_id, spec.version, spec.document)
+
+    def _archived(self, client_id: str, form_id: str) -> Spec | None:
+        """The newest version in the archive that still compiles and passes."""
+        if self.archive is None:
+            return None
+        for version in self.archive.spec_history(client_id, form_id):
+            document = self.archive.spec_document(client_id, form_id, version)
+            try:
+                spec = compile_spec(
+                    document, client=client_id, form=form_id, source=form_id
+                )
+                _refuse_errors(spec)
+            except SpecError:
+                logger.warning(
+                    "Archived version %s of %s/%s no longer passes the checker",
+                    version,
+                    client_id,
+                    form_id,
+                )
+                continue
+            self.remember(spec)
+            return spec
+        return None
 
     def problems(self, client_id: str, form_id: str) -> list[Problem]:
         """What is wrong with the file on disk, when it fails to load."""
@@ -213,6 +255,26 @@ class Catalog:
         if current is not None and current.version == version:
             return current
         return None
+
+
+def _log_broken(client_id: str, form_id: str, entry: _Entry) -> None:
+    count = len(entry.problems)
+    if entry.spec is None:
+        logger.error(
+            "Spec %s/%s is broken (%d problems) and no good version is known, "
+            "so the form is not served",
+            client_id,
+            form_id,
+            count,
+        )
+        return
+    logger.error(
+        "Spec %s/%s is broken (%d problems); the last good version %s keeps serving",
+        client_id,
+        form_id,
+        count,
+        entry.spec.version,
+    )
 
 
 def _refuse_errors(spec: Spec) -> None:

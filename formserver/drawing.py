@@ -1,12 +1,16 @@
 """The step graph drawn as plain SVG: boxes in layers, and arrows between them.
 
 Steps are laid out in layers by their shortest distance from the first step;
-steps no branch reaches sit greyed in a last layer. Colours are presentation
-attributes, so the drawing needs no style sheet, script or font.
+steps no branch reaches sit greyed in a last layer, and the endings (one per
+route) share a row below everything. Colours are presentation attributes, so
+the drawing needs no style sheet, script or font.
 
 Known limit: the layout orders each layer once, by the mean position of each
 box's parents, which keeps it fast and free of dependencies but leaves some
 crossings in large forms; Mermaid lays out the same graph more carefully.
+Known limit: the endings row is as wide as the form has routes (sixteen in the
+brightside example), because wrapping it would send arrows behind other
+endings; the preview scrolls the drawing sideways.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def draw(graph: FlowGraph) -> str:
         _Arrow(boxes[f"s{e.source}"], boxes[_target_key(graph, e)], e.label)
         for e in graph.edges
     ]
-    arrows += [_Arrow(boxes[f"s{i}"], boxes[f"e{i}"], "") for i in graph.ends]
+    arrows += [_Arrow(boxes[f"s{i}"], boxes[f"r{n}"], "") for i, n in graph.finishes]
     for arrow in arrows:
         arrow.target.parents.append(arrow.source.key)
     width, height = _place(boxes)
@@ -104,16 +108,16 @@ def _boxes(graph: FlowGraph) -> dict[str, _Box]:
         layer = min(layers.get(s, last) for s in sources) + 1
         text = f"no step {name!r}"
         boxes[f"m{number}"] = _Box(f"m{number}", "missing", [text], text, layer)
-    for index in graph.ends:
-        said = graph.end_lines(index)
+    bottom = max(box.layer for box in boxes.values()) + 1
+    for number, ending in enumerate(graph.endings):
+        said = ending.lines()
         wrapped = [
             part
             for line in said
             for part in textwrap.wrap(line, 28, break_on_hyphens=False)
         ]
-        lines = wrapped if len(wrapped) <= 16 else [*wrapped[:15], "…"]
-        layer = layers.get(index, last) + 1
-        boxes[f"e{index}"] = _Box(f"e{index}", "end", lines, "; ".join(said), layer)
+        lines = wrapped if len(wrapped) <= 6 else [*wrapped[:5], "…"]
+        boxes[f"r{number}"] = _Box(f"r{number}", "end", lines, "; ".join(said), bottom)
     return boxes
 
 

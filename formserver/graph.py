@@ -3,9 +3,12 @@
 Edges follow the engine: a step's branches are tried in order up to the first
 one without ``when``; a step without ``next``, or whose branches all have
 ``when``, continues with the step listed after it, unless it ends the form.
-Each step that ends the form gets an end node naming the follow-up tracks of
-the segments that can finish there. Steps no branch reaches are marked. The
-SVG is laid out and drawn by :mod:`formserver.drawing`.
+Every route a prospect can end on gets its own ending node (the tier, the
+track and any redirect), one per segment where a segment has its own route and
+one shared where it falls back to the form's. Each step that ends the form
+leads to the endings of the segments whose prospects can finish there: those
+that can reach it without passing another segment's own steps. Steps no branch
+reaches are marked. The SVG is laid out and drawn by :mod:`formserver.drawing`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import cached_property
 from .branches import falls_through, live_branches, unconditional
 from .drawing import NOT_XML, draw, short
 from .plainwords import describe
-from .spec import DISQUALIFIED, Segment, Spec
+from .spec import DISQUALIFIED, Route, Segment, Spec
 
 OTHERWISE = "otherwise"
 
@@ -34,6 +37,29 @@ class Edge:
     step: str
     target: int | None
     label: str
+
+
+@dataclass(frozen=True)
+class Ending:
+    """One way the form ends: a tier and its route, a segment's own or shared.
+
+    ``segment`` is the id of the segment whose own route this is, or None for
+    the form's route that segments without their own fall back to.
+    """
+
+    segment: str | None
+    label: str
+    tier: str
+    route: Route | None
+
+    def lines(self) -> list[str]:
+        """What the ending node says: whose it is, tier → track, the redirect."""
+        track = self.route.track if self.route else "no route"
+        said = [self.label] if self.label else []
+        said.append(f"{self.tier} → {track}")
+        if self.route and self.route.redirect:
+            said.append(f"redirects to {self.route.redirect}")
+        return said
 
 
 @dataclass(frozen=True)
@@ -76,12 +102,12 @@ class FlowGraph:
         names = (e.step for e in self.edges if e.target is None)
         return list(dict.fromkeys(names))
 
-    def reach(self, starts: list[int]) -> set[int]:
-        """The steps a prospect can reach from any of ``starts``."""
+    def reach(self, starts: list[int], avoid: frozenset[int] = frozenset()) -> set[int]:
+        """The steps reachable from any of ``starts`` without entering ``avoid``."""
         seen, todo = set(starts), list(starts)
         while todo:
             for following in self.successors[todo.pop()]:
-                if following not in seen:
+                if following not in seen and following not in avoid:
                     seen.add(following)
                     todo.append(following)
         return seen
@@ -93,19 +119,41 @@ class FlowGraph:
             return [step.title, step.id]
         return [step.id]
 
-    def end_lines(self, index: int) -> list[str]:
-        """What the end node after step ``index`` says: tracks by segment."""
-        spec = self.spec
-        position = {step.id: i for i, step in enumerate(spec.steps)}
-        lines = []
-        for segment in spec.segments:
-            starts = [position[s] for s in segment.steps if s in position]
-            tracks = _tracks(spec, segment)
-            if tracks and index in self.reach(starts):
-                lines.append(f"{segment.label or segment.id}: {', '.join(tracks)}")
-        if not lines and _tracks(spec, None):
-            lines.append(", ".join(_tracks(spec, None)))
-        return ["ends", *lines]
+    @cached_property
+    def endings(self) -> list[Ending]:
+        """The endings some step leads to, in the order of segments, then tiers."""
+        return list(dict.fromkeys(ending for _, ending in self._finishing))
+
+    @cached_property
+    def finishes(self) -> list[tuple[int, int]]:
+        """Each step that ends the form, by position, with an ending it leads to."""
+        number = {ending: n for n, ending in enumerate(self.endings)}
+        return [(index, number[ending]) for index, ending in self._finishing]
+
+    @cached_property
+    def _finishing(self) -> list[tuple[int, Ending]]:
+        pairs: dict[tuple[int, Ending], None] = {}
+        for segment in _audiences(self.spec):
+            reached = self.reach([0], self._steps_of_others(segment))
+            for ending in _endings(self.spec, segment):
+                for index in self.ends:
+                    if index in reached:
+                        pairs[(index, ending)] = None
+        return list(pairs)
+
+    def _steps_of_others(self, segment: Segment | None) -> frozenset[int]:
+        """The own steps of every segment but ``segment``: its prospects skip them."""
+        if segment is None:
+            return frozenset()
+        position = {step.id: i for i, step in enumerate(self.spec.steps)}
+        mine = {position[s] for s in segment.steps if s in position}
+        others = {
+            position[s]
+            for other in self.spec.segments
+            for s in other.steps
+            if s in position
+        }
+        return frozenset(others - mine - {0})
 
 
 def flow_graph(spec: Spec) -> FlowGraph:
@@ -130,21 +178,36 @@ def flow_graph(spec: Spec) -> FlowGraph:
     return FlowGraph(spec, tuple(edges), tuple(ends))
 
 
-def _tracks(spec: Spec, segment: Segment | None) -> list[str]:
-    """The follow-up tracks prospects of ``segment`` can end on."""
+def _audiences(spec: Spec) -> list[Segment | None]:
+    """The segments prospects can finish in; None when some may be in none."""
+    audiences: list[Segment | None] = list(spec.segments)
+    if not any(unconditional(segment.when) for segment in spec.segments):
+        audiences.append(None)
+    return audiences
+
+
+def _endings(spec: Spec, segment: Segment | None) -> list[Ending]:
+    """The endings open to prospects of ``segment``: one per tier they can get."""
     tiers = [band.tier for band in spec.tiers_for(segment)] or ["unrated"]
-    knockouts = spec.knockouts + (segment.knockouts if segment else ())
-    if knockouts:
+    if spec.knockouts or (segment is not None and segment.knockouts):
         tiers.append(DISQUALIFIED)
-    routes = (spec.route_for(segment, tier) for tier in tiers)
-    return list(dict.fromkeys(route.track for route in routes if route))
+    shared = "form-wide" if spec.segments else ""
+    endings = []
+    for tier in tiers:
+        route = spec.route_for(segment, tier)
+        if segment is not None and tier in segment.routes:
+            label = segment.label or segment.id
+            endings.append(Ending(segment.id, label, tier, route))
+        else:
+            endings.append(Ending(None, shared, tier, route))
+    return endings
 
 
 # Mermaid and SVG.
 
 
 def mermaid(spec: Spec) -> str:
-    """A Mermaid ``flowchart TD`` of the steps, branches and ends of ``spec``."""
+    """A Mermaid ``flowchart TD`` of the steps, branches and endings of ``spec``."""
     graph = flow_graph(spec)
     missing = {name: f"m{i}" for i, name in enumerate(graph.missing)}
     lines = ["flowchart TD"]
@@ -152,15 +215,15 @@ def mermaid(spec: Spec) -> str:
         lines.append(f'    s{index}["{_mermaid_lines(graph.step_lines(index))}"]')
     for name, node in missing.items():
         lines.append(f'    {node}["{_mermaid_text(f"no step {name!r}")}"]')
-    for index in graph.ends:
-        lines.append(f'    e{index}(["{_mermaid_lines(graph.end_lines(index))}"])')
+    for number, ending in enumerate(graph.endings):
+        lines.append(f'    r{number}(["{_mermaid_lines(ending.lines())}"])')
 
     for edge in graph.edges:
         target = missing[edge.step] if edge.target is None else f"s{edge.target}"
         label = short(edge.label, 100)
         arrow = f'-->|"{_mermaid_text(label)}"|' if label else "-->"
         lines.append(f"    s{edge.source} {arrow} {target}")
-    lines += [f"    s{index} --> e{index}" for index in graph.ends]
+    lines += [f"    s{index} --> r{number}" for index, number in graph.finishes]
 
     lines += [
         "    classDef unreachable fill:#f2f2f2,stroke:#999,color:#777,"
@@ -170,7 +233,7 @@ def mermaid(spec: Spec) -> str:
     ]
     groups = {
         "unreachable": [f"s{i}" for i in graph.unreachable],
-        "ending": [f"e{i}" for i in graph.ends],
+        "ending": [f"r{n}" for n in range(len(graph.endings))],
         "missing": list(missing.values()),
     }
     lines += [

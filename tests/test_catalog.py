@@ -3,7 +3,10 @@
 import json
 import os
 
+import pytest
+
 from formserver.catalog import Catalog
+from formserver.storage import Storage
 
 CLIENT, FORM = "acme-realty", "property-enquiry"
 
@@ -53,3 +56,95 @@ def test_a_broken_client_file_keeps_the_last_good_settings(specs_dir):
     (specs_dir / CLIENT / "client.json").write_text("{broken")
 
     assert catalog.client(CLIENT).name == name
+
+
+# A broken file met by a process that never loaded a good version of it.
+
+
+@pytest.fixture
+def archive(tmp_path):
+    storage = Storage(tmp_path / "archive.db")
+    yield storage
+    storage.close()
+
+
+def break_steps(path):
+    """An edit the checker refuses: a branch to a step nobody defines."""
+    document = json.loads(path.read_text())
+    document["steps"][1]["next"] = "nowhere"
+    path.write_text(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        pytest.param(lambda path: path.write_text('{"title": 5'), id="bad-json"),
+        pytest.param(break_steps, id="checker-errors"),
+    ],
+)
+def test_a_new_process_serves_the_newest_archived_version_of_a_broken_spec(
+    specs_dir, archive, breakage, caplog
+):
+    path = specs_dir / CLIENT / f"{FORM}.json"
+    first = Catalog(specs_dir, archive=archive)
+    first.spec(CLIENT, FORM)
+    retitle(path, "The newest good title")
+    newest = first.spec(CLIENT, FORM)
+
+    breakage(path)
+    restarted = Catalog(specs_dir, archive=archive)
+    served = restarted.spec(CLIENT, FORM)
+
+    assert served is not None
+    assert served.version == newest.version
+    assert served.title == "The newest good title"
+    assert restarted.problems(CLIENT, FORM)
+    assert restarted.version(CLIENT, FORM, newest.version) is served
+    assert f"the last good version {newest.version} keeps serving" in caplog.text
+
+
+def test_a_version_started_on_after_a_newer_one_ranks_first(specs_dir, archive):
+    path = specs_dir / CLIENT / f"{FORM}.json"
+    catalog = Catalog(specs_dir, archive=archive)
+    original = catalog.spec(CLIENT, FORM)
+    retitle(path, "A newer title")
+    catalog.spec(CLIENT, FORM)
+
+    archive.start_partial(CLIENT, FORM, original.version, {})
+    path.write_text("{broken")
+
+    served = Catalog(specs_dir, archive=archive).spec(CLIENT, FORM)
+    assert served.version == original.version
+
+
+def test_an_archived_version_that_no_longer_passes_is_skipped(specs_dir, archive):
+    path = specs_dir / CLIENT / f"{FORM}.json"
+    good = Catalog(specs_dir, archive=archive).spec(CLIENT, FORM)
+    archive.remember_spec(CLIENT, FORM, "stale00000000", {"title": 5})
+
+    path.write_text("{broken")
+
+    served = Catalog(specs_dir, archive=archive).spec(CLIENT, FORM)
+    assert served.version == good.version
+
+
+def test_without_an_archived_version_a_broken_spec_is_not_served(
+    specs_dir, archive, caplog
+):
+    (specs_dir / CLIENT / f"{FORM}.json").write_text("{broken")
+
+    catalog = Catalog(specs_dir, archive=archive)
+
+    assert catalog.spec(CLIENT, FORM) is None
+    assert catalog.problems(CLIENT, FORM)
+    assert "no good version is known, so the form is not served" in caplog.text
+
+
+def test_another_forms_archived_version_never_stands_in(specs_dir, archive):
+    document = json.loads((specs_dir / CLIENT / f"{FORM}.json").read_text())
+    archive.remember_spec(CLIENT, "other-form", "other0000000", document)
+    archive.remember_spec("other-client", FORM, "other0000001", document)
+
+    (specs_dir / CLIENT / f"{FORM}.json").write_text("{broken")
+
+    assert Catalog(specs_dir, archive=archive).spec(CLIENT, FORM) is None

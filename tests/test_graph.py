@@ -66,18 +66,135 @@ def test_mermaid_shows_every_step_and_one_edge_per_branch(path):
     assert len(step_edges(text)) == branch_count(json.loads(path.read_text()))
 
 
+def routes_of(spec):
+    """Every (segment label, tier, track, redirect) a prospect can end on.
+
+    A segment's own route carries its label; a tier it takes from the form's
+    routes is shared, so it carries none.
+    """
+    expected = set()
+    for segment in spec.segments:
+        tiers = [band.tier for band in spec.tiers_for(segment)] or ["unrated"]
+        if spec.knockouts or segment.knockouts:
+            tiers.append("disqualified")
+        for tier in tiers:
+            route = spec.route_for(segment, tier)
+            label = segment.label if tier in segment.routes else ""
+            track = route.track if route else "no route"
+            expected.add((label, tier, track, route.redirect if route else ""))
+    return expected
+
+
+def ending_nodes(text):
+    """The ending nodes of a Mermaid flowchart: node id -> its lines."""
+    nodes = re.findall(r'^\s+(r\d+)\(\["(.*)"\]\)$', text, re.MULTILINE)
+    return {
+        node: [re.sub(r"#(\d+);", lambda m: chr(int(m[1])), line) for line in lines]
+        for node, label in nodes
+        for lines in [label.split("<br/>")]
+    }
+
+
+def said(route):
+    label, tier, track, redirect = route
+    lines = [label] if label else []
+    lines.append(f"{tier} → {track}")
+    if redirect:
+        lines.append(f"redirects to {redirect}")
+    return lines
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
-def test_mermaid_ends_with_the_tracks_of_the_segments(path):
+def test_mermaid_draws_one_ending_per_route_from_the_steps_that_end(path):
     spec = load_spec(path)
+    expected = routes_of(spec)
 
     text = mermaid(spec)
 
-    ending = re.search(r'^\s+e\d+\(\["(.*)"\]\)$', text, re.MULTILINE)
-    assert ending is not None
-    for segment in spec.segments:
-        for route in segment.routes.values():
-            assert route.track in ending.group(1)
+    nodes = ending_nodes(text)
+    assert sorted(nodes.values()) == sorted(said(route) for route in expected)
+    ending_steps = {
+        f"s{i}"
+        for i, step_ in enumerate(spec.steps)
+        if step_.end or i == len(spec.steps) - 1
+    }
+    for node in nodes:
+        sources = re.findall(rf"^\s+(s\d+) --> {node}$", text, re.MULTILINE)
+        assert sources and set(sources) <= ending_steps
     assert "unreachable" not in text.split("classDef missing")[1]
+    assert f"class {','.join(nodes)} ending" in text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_svg_draws_one_ending_per_route(path):
+    spec = load_spec(path)
+
+    drawing = ET.fromstring(svg(spec))
+
+    ends = [g for g in drawing.iter(f"{SVG}g") if g.get("class") == "end"]
+    titles = {g.find(f"{SVG}title").text for g in ends}
+    assert titles == {"; ".join(said(route)) for route in routes_of(spec)}
+
+
+def segmented(**qualification):
+    """Two segments with their own step and ending step, and the given routes."""
+    return compile_spec(
+        {
+            "title": "Segmented",
+            "steps": [
+                step("start", next=[{"when": {"var": "start_q"}, "goto": "a"}]),
+                step("b", next="b-end"),
+                step("a", next="a-end"),
+                step("a-end", end=True),
+                step("b-end", end=True),
+            ],
+            "segments": [
+                {
+                    "id": "seg-a",
+                    "label": "Segment A",
+                    "when": {"var": "start_q"},
+                    "steps": ["a"],
+                    "routes": {"hot": {"track": "a-desk"}},
+                },
+                {"id": "seg-b", "label": "Segment B", "steps": ["b"]},
+            ],
+            "qualification": {
+                "tiers": [{"tier": "hot", "from": 10}, {"tier": "cold", "to": 10}],
+                **qualification,
+            },
+        }
+    )
+
+
+def test_segments_without_their_own_route_share_the_form_wide_ending():
+    spec = segmented(routes={"hot": {"track": "main-desk"}})
+
+    text = mermaid(spec)
+
+    nodes = {tuple(lines): node for node, lines in ending_nodes(text).items()}
+    assert set(nodes) == {
+        ("Segment A", "hot → a-desk"),
+        ("form-wide", "cold → no route"),
+        ("form-wide", "hot → main-desk"),
+    }
+    # Prospects of segment A never pass b, so they cannot end at b-end.
+    a_desk = nodes[("Segment A", "hot → a-desk")]
+    assert re.findall(rf"^\s+(s\d+) --> {a_desk}$", text, re.MULTILINE) == ["s3"]
+    main_desk = nodes[("form-wide", "hot → main-desk")]
+    assert re.findall(rf"^\s+(s\d+) --> {main_desk}$", text, re.MULTILINE) == ["s4"]
+    cold = nodes[("form-wide", "cold → no route")]
+    assert re.findall(rf"^\s+(s\d+) --> {cold}$", text, re.MULTILINE) == ["s3", "s4"]
+
+
+def test_a_knock_out_adds_the_disqualified_ending():
+    knockout = {"when": {"var": "start_q"}, "reason": "Out", "id": "out"}
+    spec = segmented(
+        knockouts=[knockout], routes={"disqualified": {"track": "decline"}}
+    )
+
+    lines = ending_nodes(mermaid(spec)).values()
+
+    assert ["form-wide", "disqualified → decline"] in lines
 
 
 def test_acme_branches_are_labelled_in_plain_words():
@@ -88,8 +205,11 @@ def test_acme_branches_are_labelled_in_plain_words():
     assert 's0 -->|"the segment is Investor"| s1' in text
     assert 's0 -->|"the segment is Developer"| s2' in text
     assert 's0 -->|"otherwise"| s3' in text
-    assert "s4 --> e4" in text
-    assert "Investor: investor-desk, investor-nurture" in text
+    assert "s4 --> r0" in text
+    assert (
+        'r0(["Investor<br/>hot → investor-desk<br/>redirects to '
+        'https://calendar.acme-realty.example/investor-desk"])'
+    ) in text
 
 
 def test_steps_without_next_fall_through_and_the_last_one_ends():
@@ -97,7 +217,8 @@ def test_steps_without_next_fall_through_and_the_last_one_ends():
 
     text = mermaid(spec)
 
-    assert "s0 --> s1" in text and "s1 --> s2" in text and "s2 --> e2" in text
+    assert "s0 --> s1" in text and "s1 --> s2" in text and "s2 --> r0" in text
+    assert 'r0(["unrated → no route"])' in text
 
 
 def test_branches_that_all_have_when_fall_through_otherwise():
@@ -111,7 +232,7 @@ def test_branches_that_all_have_when_fall_through_otherwise():
 
     assert 's0 -->|"Q is “x”"| s2' in text
     assert 's0 -->|"otherwise"| s1' in text
-    assert "s1 --> e1" in text and "s2 --> e2" in text
+    assert "s1 --> r0" in text and "s2 --> r0" in text
 
 
 def test_branches_after_the_default_are_never_taken_and_not_drawn():
@@ -237,3 +358,17 @@ def test_svg_lays_out_a_hundred_steps():
     assert len(boxes) == 100
     assert float(drawing.get("width")) < 20_000
     assert float(drawing.get("height")) < 20_000
+
+
+def test_prospects_in_no_segment_end_on_the_form_wide_routes_anywhere():
+    spec = segmented(routes={"hot": {"track": "main-desk"}})
+    document = json.loads(json.dumps(spec.document))
+    document["segments"][1]["when"] = {"!": {"var": "start_q"}}
+    spec = compile_spec(document)
+
+    text = mermaid(spec)
+
+    nodes = {tuple(lines): node for node, lines in ending_nodes(text).items()}
+    main_desk = nodes[("form-wide", "hot → main-desk")]
+    sources = re.findall(rf"^\s+(s\d+) --> {main_desk}$", text, re.MULTILINE)
+    assert sorted(sources) == ["s3", "s4"]

@@ -81,6 +81,16 @@ class Responses(Database):
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def spec_history(self, client: str, form: str) -> list[str]:
+        """The remembered versions of a form, the newest in use first.
+
+        A version counts from when it was first seen or last started on,
+        whichever is later, so that a version put back after a newer one ranks
+        first again once a prospect starts on it.
+        """
+        rows = self.db.execute(_HISTORY_SQL, [client, form]).fetchall()
+        return [row[0] for row in rows]
+
     def new_partial(
         self,
         client: str,
@@ -133,6 +143,16 @@ class Responses(Database):
         with self.transaction() as db:
             write_partial(db, partial)
 
+
+_HISTORY_SQL = """
+SELECT v.version
+FROM spec_versions AS v
+LEFT JOIN partials AS p
+    ON p.client = v.client AND p.form = v.form AND p.version = v.version
+WHERE v.client = ? AND v.form = ?
+GROUP BY v.version
+ORDER BY max(v.first_seen, coalesce(max(p.created_at), '')) DESC, v.rowid DESC
+"""
 
 _PARTIAL_COLUMNS = (
     "id client form version answers drafts captured step status submission_id"

@@ -1,6 +1,8 @@
 """A spec edited while prospects are mid-form: they finish on the version they began."""
 
 import json
+import shutil
+import urllib.request
 import uuid
 
 import pytest
@@ -83,3 +85,38 @@ def test_a_broken_edit_keeps_the_last_good_version_serving(browser, own_server):
 
     assert step == "role"
     assert "is broken" in own_server.log_text()
+
+
+def test_a_broken_edit_met_after_a_restart_serves_the_last_good_version(
+    browser, tmp_path
+):
+    before = LiveServer(tmp_path / "before")
+    before.start()
+    try:
+        with urllib.request.urlopen(f"{before.url}/f/acme-realty/property-enquiry"):
+            pass
+    finally:
+        before.stop()
+    edit_spec(before, lambda document: document.update(steps="not a list"))
+    after = LiveServer(tmp_path / "after", specs=before.specs)
+    after.folder.mkdir()
+    for stored in before.folder.glob(f"{before.db.name}*"):
+        shutil.copy(stored, after.folder / stored.name)
+
+    after.start()
+    context = browser.new_context()
+    try:
+        prospect = Prospect(context.new_page(), after.url)
+        prospect.start("acme-realty", "property-enquiry")
+        prospect.complete(dict(INVESTOR, email=f"ann+{uuid.uuid4().hex}@example.com"))
+        thanks = prospect.page.locator(".fs-thanks").inner_text()
+    finally:
+        context.close()
+        after.stop()
+
+    assert "matching opportunities" in thanks
+    assert "the last good version" in after.log_text()
+    with read_only(after.db) as connection:
+        [stored] = connection.execute("SELECT version FROM submissions").fetchall()
+        [known] = connection.execute("SELECT version FROM spec_versions").fetchall()
+    assert stored["version"] == known["version"]

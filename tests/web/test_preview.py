@@ -7,23 +7,26 @@ import pytest
 
 from formserver.app import create_app
 
-from ..conftest import SECRET
+from ..conftest import SECRET, step_of, token_of
 
 PREVIEW = "/preview/acme-realty/property-enquiry"
 
 
+def marketer_config(tmp_path, specs_dir, **more):
+    return {
+        "TESTING": True,
+        "FORMSERVER_SECRET_KEY": SECRET,
+        "FORMSERVER_SPECS": str(specs_dir),
+        "FORMSERVER_DB": str(tmp_path / "formserver.db"),
+        "FORMSERVER_MARKETER_TOKEN": "marketer-key",
+        "FORMSERVER_MIN_FILL_SECONDS": 0,
+        **more,
+    }
+
+
 @pytest.fixture
 def marketer_app(tmp_path, specs_dir):
-    return create_app(
-        {
-            "TESTING": True,
-            "FORMSERVER_SECRET_KEY": SECRET,
-            "FORMSERVER_SPECS": str(specs_dir),
-            "FORMSERVER_DB": str(tmp_path / "formserver.db"),
-            "FORMSERVER_MARKETER_TOKEN": "marketer-key",
-            "FORMSERVER_MIN_FILL_SECONDS": 0,
-        }
-    )
+    return create_app(marketer_config(tmp_path, specs_dir))
 
 
 @pytest.fixture
@@ -100,3 +103,167 @@ def test_a_test_run_from_the_preview_is_kept_out_of_leads_and_hand_offs(
     assert list(storage.leads("acme-realty")) == []
     assert list(storage.db.query("SELECT * FROM events")) == []
     assert json.loads(json.dumps(submission["tag"]))["tier"] == "warm"
+
+
+def test_a_broken_spec_met_first_by_a_new_process_serves_the_archived_version(
+    tmp_path, specs_dir, marketer, marketer_app, caplog
+):
+    first = marketer.get("/f/acme-realty/property-enquiry")
+    assert first.status_code == 200
+    catalog = marketer_app.extensions["formserver"].catalog
+    version = catalog.spec("acme-realty", "property-enquiry").version
+    (specs_dir / "acme-realty/property-enquiry.json").write_text('{"title": 5}')
+
+    restarted = create_app(marketer_config(tmp_path, specs_dir)).test_client()
+    form = restarted.get("/f/acme-realty/property-enquiry")
+    preview = restarted.get(f"{PREVIEW}?key=marketer-key").get_data(as_text=True)
+
+    assert form.status_code == 200
+    assert step_of(form) == "role"
+    assert "Find your next commercial property" in form.get_data(as_text=True)
+    assert "the last good version keeps serving" in preview
+    assert "should be text in quotes" in preview
+    assert f"the last good version {version} keeps serving" in caplog.text
+
+
+# Opening a step from the preview.
+
+INVESTOR_QUERY = (
+    "key=marketer-key&role=investor&ticket_size=2m&asset_classes=office"
+    "&markets=europe&full_name=Ann+Lee"
+)
+
+
+def step_link(html, step_id):
+    match = re.search(rf'<a href="([^"]+)" id="open-{step_id}">', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def test_a_step_opens_in_a_test_run_with_the_answers_before_it(marketer, marketer_app):
+    from .test_prospects import CONTACT, follow
+
+    html = marketer.get(f"{PREVIEW}?{INVESTOR_QUERY}").get_data(as_text=True)
+
+    page = follow(marketer, marketer.get(step_link(html, "contact")))
+    assert step_of(page) == "contact"
+    assert 'value="Ann Lee"' in page.get_data(as_text=True)
+    data = {"_t": token_of(page), "_step": "contact", "_action": "next", **CONTACT}
+    marketer.post("/f/acme-realty/property-enquiry", data=data)
+    storage = marketer_app.extensions["formserver"].storage
+    [submission] = storage.submissions()
+    assert submission["is_test"] == 1
+    assert submission["lead_id"] is None
+    assert submission["path"] == ["role", "investment", "contact"]
+    assert submission["answers"]["ticket_size"] == 2_000_000
+    assert submission["tier"] == "warm"
+    assert list(storage.leads("acme-realty")) == []
+
+
+def test_a_known_profile_answers_what_the_test_run_asks_before_the_step(marketer):
+    from .test_prospects import follow
+
+    query = (
+        "key=marketer-key&role=investor&profile.ticket_size=9m"
+        "&profile.asset_classes=office&profile.markets=london"
+    )
+    html = marketer.get(f"{PREVIEW}?{query}").get_data(as_text=True)
+
+    page = follow(marketer, marketer.get(step_link(html, "contact")))
+
+    assert step_of(page) == "contact"
+
+
+def test_only_steps_on_the_path_have_a_link(marketer):
+    html = marketer.get(f"{PREVIEW}?{INVESTOR_QUERY}").get_data(as_text=True)
+
+    links = {s: step_link(html, s) for s in ("role", "investment", "project")}
+
+    assert links["role"] and links["investment"]
+    assert links["project"] is None
+    assert "Not on the path with these answers" in html
+    assert "key=marketer-key" in links["investment"]
+
+
+@pytest.mark.parametrize(
+    ("query", "step_id", "notice"),
+    [
+        (
+            "role=investor",
+            "contact",
+            "cannot reach contact: on step investment, Typical ticket size (GBP):"
+            " Please fill in",
+        ),
+        (INVESTOR_QUERY, "project", "the form goes role → investment → contact."),
+    ],
+)
+def test_a_step_the_answers_cannot_reach_says_why_and_stores_nothing(
+    marketer, marketer_app, query, step_id, notice
+):
+    url = f"{PREVIEW}/steps/{step_id}?key=marketer-key&{query}"
+
+    response = marketer.get(url)
+
+    assert response.status_code == 422
+    assert notice in response.get_data(as_text=True)
+    storage = marketer_app.extensions["formserver"].storage
+    assert list(storage.db.query("SELECT id FROM partials")) == []
+
+
+def test_a_step_the_form_does_not_have_is_not_found(marketer):
+    response = marketer.get(f"{PREVIEW}/steps/nowhere?key=marketer-key")
+
+    assert response.status_code == 404
+
+
+# Who may open the preview.
+
+
+def test_the_preview_opens_without_a_key_in_debug(tmp_path, specs_dir):
+    config = marketer_config(
+        tmp_path, specs_dir, TESTING=False, DEBUG=True, FORMSERVER_MARKETER_TOKEN=""
+    )
+    debugging = create_app(config).test_client()
+
+    assert debugging.get("/preview/").status_code == 200
+    assert debugging.get(PREVIEW).status_code == 200
+    html = debugging.get(f"{PREVIEW}?{INVESTOR_QUERY}").get_data(as_text=True)
+    assert debugging.get(step_link(html, "contact")).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "path", ["/preview/", PREVIEW, f"{PREVIEW}/steps/role?role=investor"]
+)
+def test_outside_debug_every_preview_page_needs_the_key(
+    tmp_path, specs_dir, marketer, path
+):
+    config = marketer_config(tmp_path, specs_dir, TESTING=False)
+    production = create_app(config).test_client()
+
+    assert production.get(path).status_code == 404
+    assert marketer.get(path).status_code == 404
+    joiner = "&" if "?" in path else "?"
+    assert marketer.get(f"{path}{joiner}key=marketer-key").status_code in (200, 303)
+
+
+# The conditions table.
+
+
+def test_the_conditions_table_says_which_conditions_held(marketer):
+    html = marketer.get(f"{PREVIEW}?{INVESTOR_QUERY}").get_data(as_text=True)
+
+    rows = {
+        (kind, where): (held_class, held)
+        for held_class, kind, where, held in re.findall(
+            r'<tr class="(fs-[a-z-]+)"><td>([^<]+)</td><td>([^<]+)</td>'
+            r"<td>[^<]*</td><td>(yes|no)</td></tr>",
+            html,
+        )
+    }
+
+    assert rows[("segment", "Investor")] == ("fs-held", "yes")
+    assert rows[("segment", "Developer")] == ("fs-not-held", "no")
+    assert rows[("branch", "role → investment")] == ("fs-held", "yes")
+    assert rows[("branch", "role → project")] == ("fs-not-held", "no")
+    assert rows[("score", "Ticket between 1m and 5m (+25)")] == ("fs-held", "yes")
+    assert rows[("score", "Ticket of 5m or more (+50)")] == ("fs-not-held", "no")
+    assert rows[("knock-out", "Ticket under the 250k minimum")][1] == "no"
