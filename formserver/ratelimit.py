@@ -18,6 +18,8 @@ from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
 BUSY_TIMEOUT_SECONDS = 5.0
+#: How often one process drops the counters of ended windows.
+PRUNE_INTERVAL_SECONDS = 60.0
 
 
 class SQLiteCounters(Storage):
@@ -98,7 +100,10 @@ class SQLiteCounters(Storage):
 
     def prune(self) -> None:
         """Drop counters whose window has ended."""
-        self._conn().execute("DELETE FROM counters WHERE expires <= ?", [time.time()])
+        with self._write_lock:
+            self._conn().execute(
+                "DELETE FROM counters WHERE expires <= ?", [time.time()]
+            )
 
 
 @dataclass(frozen=True)
@@ -113,14 +118,15 @@ class RateLimits:
     """The limits on answering forms: per client address and per form."""
 
     def __init__(self, path: str, per_address: str, per_form: str) -> None:
-        self._limiter = FixedWindowRateLimiter(
-            SQLiteCounters(f"formserver+sqlite://{path}")
-        )
+        self._counters = SQLiteCounters(f"formserver+sqlite://{path}")
+        self._limiter = FixedWindowRateLimiter(self._counters)
         self._per_address = limits.parse(per_address) if per_address else None
         self._per_form = limits.parse(per_form) if per_form else None
+        self._next_prune = 0.0
 
     def hit(self, address: str, form_key: str) -> Verdict:
         """Count one answer from ``address`` to ``form_key``."""
+        self._prune_now_and_then()
         checks = [
             (self._per_address, ("address", address)),
             (self._per_form, ("form", form_key)),
@@ -131,3 +137,14 @@ class RateLimits:
                 wait = max(1, int(stats.reset_time - time.time()) + 1)
                 return Verdict(False, wait)
         return Verdict(True)
+
+    def _prune_now_and_then(self) -> None:
+        # A counter names a client address, which must not outlive its window
+        # in the file. One DELETE a minute per process keeps the file as small
+        # as the traffic of the last window and costs a hit nothing otherwise;
+        # two threads that both see the deadline pass only prune twice.
+        now = time.monotonic()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_INTERVAL_SECONDS
+        self._counters.prune()
