@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -27,12 +28,19 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def run_production(
-    app: Flask, host: str, port: int, workers: int, deliver: bool = True
+    app: Flask,
+    host: str,
+    port: int,
+    workers: int,
+    deliver: bool = True,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve ``app`` with gunicorn until interrupted.
 
     With ``deliver``, every worker also runs a webhook deliverer thread; their
     leases on due deliveries keep them from sending the same attempt twice.
+    ``on_ready`` receives the address actually listened on, such as
+    ``http://127.0.0.1:41823`` when ``port`` is 0.
     """
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -50,6 +58,8 @@ def run_production(
         # on the host would take over and delete; formserver has no use for it.
         "control_socket_disable": True,
     }
+    if on_ready is not None:
+        options["when_ready"] = lambda arbiter: on_ready(str(arbiter.LISTENERS[0]))
     if deliver:
         options["post_worker_init"] = lambda worker: start_deliverer(app)
     _Gunicorn(app, options).run()

@@ -1,13 +1,22 @@
 import csv
 import io
 import json
+import os
+import re
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from contextlib import closing
+from pathlib import Path
 
 from formserver.cli import main
 
 from .conftest import SECRET
 from .web.test_prospects import INVESTOR, complete
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "form_specs"
 
 
 def test_check_passes_the_example_specs(runner):
@@ -56,7 +65,7 @@ def test_check_json_format_lists_problems_as_objects(runner, tmp_path):
 def test_serve_refuses_to_start_without_a_secret_key(runner, tmp_path):
     result = runner.invoke(
         main,
-        ["serve", "--db", str(tmp_path / "x.db")],
+        ["serve", "--specs", str(EXAMPLES), "--db", str(tmp_path / "x.db")],
         env={"FORMSERVER_SECRET_KEY": ""},
     )
 
@@ -137,3 +146,61 @@ def test_export_refuses_another_applications_database_untouched(runner, tmp_path
         result.output
     )
     assert db.read_bytes() == before
+
+
+def _serve_and_read_urls(tmp_path, **environment):
+    """Start ``formserver serve --port 0`` and return the form URLs it prints."""
+    command = Path(sys.executable).with_name("formserver")
+    env = {**os.environ, "FORMSERVER_SECRET_KEY": SECRET, **environment}
+    server = subprocess.Popen(
+        [command, "serve", "--port", "0", "--workers", "1"]
+        + ["--specs", str(EXAMPLES), "--db", str(tmp_path / "serve.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    urls = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(urls) < 3 and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            if not line:
+                break
+            if line.startswith("  "):
+                urls.append(line.strip())
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        _, errors = server.communicate(timeout=30)
+    found = re.search(r"Listening at: (\S+)", errors)
+    listening = found.group(1) if found else ""
+    return urls, listening
+
+
+def test_serve_on_port_zero_prints_the_address_it_listens_on(tmp_path):
+    urls, listening = _serve_and_read_urls(tmp_path)
+
+    assert listening.startswith("http://127.0.0.1:")
+    assert not listening.endswith(":0")
+    assert f"{listening}/f/acme-realty/property-enquiry" in urls
+    assert len(urls) == 3
+
+
+def test_serve_prints_links_on_the_public_url_when_one_is_set(tmp_path):
+    urls, _ = _serve_and_read_urls(
+        tmp_path, FORMSERVER_PUBLIC_URL="https://forms.example.com/"
+    )
+
+    assert "https://forms.example.com/f/acme-realty/property-enquiry" in urls
+
+
+def test_serve_checks_the_specs_folder_before_creating_a_database(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        ["serve", "--specs", str(tmp_path / "nope"), "--db", str(tmp_path / "x.db")],
+        env={"FORMSERVER_SECRET_KEY": SECRET},
+    )
+
+    assert result.exit_code == 1
+    assert not (tmp_path / "x.db").exists()

@@ -37,6 +37,11 @@ def serve(
     from ..app import ConfigError, create_app
     from ..server import run_production
 
+    if not specs.is_dir():
+        raise click.ClickException(
+            f"The specs folder {specs} does not exist; pass --specs with the folder "
+            "that holds your client folders."
+        )
     settings: dict[str, Any] = {
         "FORMSERVER_SPECS": str(specs),
         "FORMSERVER_DB": str(db),
@@ -48,22 +53,20 @@ def serve(
     except (ConfigError, ValueError) as error:
         raise click.ClickException(str(error)) from None
 
-    if not specs.is_dir():
-        raise click.ClickException(
-            f"The specs folder {specs} does not exist; pass --specs with the folder "
-            "that holds your client folders."
-        )
-    catalog = app.extensions["formserver"].catalog
-    base = f"http://{host}:{port}" if port else f"http://{host}"
-    forms = catalog.forms()
+    forms = app.extensions["formserver"].catalog.forms()
     click.echo(f"formserver serving {len(forms)} forms from {specs}, database {db}")
-    for client_id, form_id in forms:
-        click.echo(f"  {base}/f/{client_id}/{form_id}")
+    public = str(app.config.get("FORMSERVER_PUBLIC_URL") or "").rstrip("/")
+
+    def announce(address: str) -> None:
+        for client_id, form_id in forms:
+            click.echo(f"  {public or address}/f/{client_id}/{form_id}")
 
     if debug:
+        # With --port 0 the development server picks the port and prints it.
+        announce(f"http://{host}:{port}" if port else "")
         app.run(host=host, port=port, debug=True)
     else:
-        run_production(app, host, port, workers)
+        run_production(app, host, port, workers, on_ready=announce)
 
 
 @main.command()
