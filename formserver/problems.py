@@ -146,6 +146,11 @@ def _pattern_message(error: jsonschema.ValidationError) -> str:
         )
     if pattern.startswith("^https"):
         return f"{shown} must be an https:// address"
+    if pattern.startswith("^/static/"):
+        return (
+            f"{shown} must be a path under /static/ on this server, such as "
+            "/static/logos/acme.svg: form pages make no third-party requests"
+        )
     return f"{shown} does not have the expected form ({pattern})"
 
 

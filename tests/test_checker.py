@@ -813,7 +813,9 @@ BROKEN_FILES = [
         [
             (
                 "/branding/logo",
-                '"https://x.example/a.png" does not have the expected form (^/static/)',
+                '"https://x.example/a.png" must be a path under /static/ on this'
+                " server, such as /static/logos/acme.svg: form pages make no"
+                " third-party requests",
             )
         ],
         id="client-logo-on-another-host",
