@@ -2,8 +2,9 @@
 
 Browsers block third-party cookies inside iframes, so the state of a form travels
 in the page itself: a token signed with the server's secret that names the
-partial response (or, before the first answer, the spec version and the values
-captured from the landing URL) and the time the page was rendered.
+partial response (or, before the first answer, the spec version, the values
+captured from the landing URL and the id reserved for the partial response the
+first answer creates) and the time the page was rendered.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ class TokenError(ValueError):
 
 @dataclass(frozen=True)
 class State:
-    """What a form page's token says about the prospect's form."""
+    """What a form page's token says about the prospect's form.
+
+    ``reserved_id`` is the id the first answer gives the partial response it
+    creates, so that sending that answer twice finds the one partial.
+    """
 
     client: str
     form: str
@@ -42,6 +47,7 @@ class State:
     lead_id: str | None = None
     recognised_by: str | None = None
     test: bool = False
+    reserved_id: str | None = None
 
 
 class Tokens:
@@ -104,6 +110,8 @@ class Tokens:
             payload["p"] = state.partial_id
         else:
             payload["u"] = state.captured
+            if state.reserved_id:
+                payload["n"] = state.reserved_id
         return self._serializer.dumps(payload)
 
     def read(self, token: str) -> State:
@@ -129,6 +137,7 @@ class Tokens:
             lead_id=payload.get("l"),
             recognised_by=payload.get("b") or None,
             test=bool(payload.get("x")),
+            reserved_id=payload.get("n") or None,
         )
 
 
@@ -138,6 +147,7 @@ def _well_formed(payload: dict[str, Any]) -> bool:
     return (
         texts
         and isinstance(payload.get("p", ""), str)
+        and isinstance(payload.get("n", ""), str)
         and isinstance(payload.get("h", ""), str)
         and isinstance(payload.get("l", ""), str)
         and isinstance(payload.get("b", ""), str)

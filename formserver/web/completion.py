@@ -40,7 +40,7 @@ def _spam_reasons(partial: Partial) -> list[str]:
 def complete(spec: Spec, flow: Flow, partial: Partial) -> None:
     tag = flow.tag().as_dict()
     answers = flow.collected()
-    email = answers.get("email") if isinstance(answers.get("email"), str) else None
+    email = lead_email(spec, answers)
     sources = {spec.fields_by_id[f].profile_key: spec.step_of_field[f] for f in answers}
     completion = Completion(
         client=spec.client,
@@ -69,6 +69,19 @@ def complete(spec: Spec, flow: Flow, partial: Partial) -> None:
         spec.form,
         tag["tier"],
     )
+
+
+def lead_email(spec: Spec, answers: dict[str, Any]) -> str | None:
+    """The lead's key: the answer to the first email-typed field of lead_fields.
+
+    None when the spec has no such lead field, or it went unanswered.
+    """
+    for name in spec.lead_fields:
+        field_ = spec.fields_by_id.get(name)
+        if field_ is not None and field_.type == "email":
+            value = answers.get(name)
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _consent_text(spec: Spec, field_id: str) -> str:

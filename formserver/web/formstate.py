@@ -8,6 +8,7 @@ a plain GET of the next step, signed afresh.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import (
@@ -22,7 +23,7 @@ from ..catalog import Client
 from ..fieldtypes import clean_text
 from ..spec import Spec
 from ..specfile import compile_spec
-from ..storage import Partial
+from ..storage import Partial, new_id
 from ..tokens import State, TokenError
 from .errors import PageError
 
@@ -66,10 +67,22 @@ def captured_values(spec: Spec) -> dict[str, str]:
     for name in spec.capture:
         value = request.args.get(name)
         if name == "referrer" and not value:
-            value = request.args.get("ref") or request.referrer
+            value = request.args.get("ref") or _referer_header()
         if value:
             captured[name] = clean_text(value)[:MAX_CAPTURED_LENGTH]
     return captured
+
+
+def _referer_header() -> str | None:
+    """The Referer header, unless the form is embedded.
+
+    Inside the embed snippet's iframe the header names the host page itself,
+    not the page that sent the prospect there; embed.js passes that one as the
+    ``referrer`` parameter when the browser lets it know it.
+    """
+    if request.args.get("host"):
+        return None
+    return request.referrer
 
 
 def spec_version(client_id: str, form_id: str, version: str) -> Spec:
@@ -91,17 +104,35 @@ def spec_version(client_id: str, form_id: str, version: str) -> Spec:
 
 def load_partial(state: State, client_id: str, form_id: str) -> Partial:
     partial = services().storage.partial(state.partial_id or "")
+    return _of_form(partial, client_id, form_id)
+
+
+def _of_form(partial: Partial | None, client_id: str, form_id: str) -> Partial:
     if partial is None or (partial.client, partial.form) != (client_id, form_id):
         raise restart(client_id, form_id)
     return partial
 
 
+def reserve_partial_id() -> str:
+    """A fresh id for the partial response a first step page's answer creates."""
+    return new_id("prt")
+
+
 def partial_for_post(state: State, spec: Spec) -> Partial:
+    """The partial response a post belongs to, new on a first answer.
+
+    A first answer sent twice (a double click, a resend after a timeout)
+    finds the partial the first one created under the id its page reserved.
+    """
     if state.partial_id is not None:
         return load_partial(state, spec.client, spec.form)
     storage = services().storage
+    reserved = storage.partial(state.reserved_id) if state.reserved_id else None
+    if reserved is not None:
+        return _of_form(reserved, spec.client, spec.form)
+
     storage.remember_spec(spec.client, spec.form, spec.version, spec.document)
-    return storage.new_partial(
+    partial = storage.new_partial(
         spec.client,
         spec.form,
         spec.version,
@@ -111,6 +142,7 @@ def partial_for_post(state: State, spec: Spec) -> Partial:
         rendered_at=state.rendered_at,
         is_test=state.test,
     )
+    return replace(partial, id=state.reserved_id) if state.reserved_id else partial
 
 
 def check_rate(client_id: str, form_id: str) -> None:

@@ -25,6 +25,7 @@ from ..catalog import Client
 from ..engine import Flow
 from ..forms import FormData, form_class
 from ..logic import variables_in
+from ..qualification import assign_segment
 from ..spec import Spec, Step
 from ..storage import Partial
 from ..tokens import State
@@ -47,6 +48,8 @@ def render_first_step(client: Client, flow: Flow, state: State) -> Response:
     The page differs between prospects only by its token, as long as the spec
     version, the client's branding, the embedding host and the captured values
     are the same, so it is rendered once per such key and the token swapped in.
+    Each token reserves its own partial response id, so no two prospects
+    served from the cache share one.
     """
     key = (
         client.id,
@@ -108,10 +111,7 @@ def render_step(
         position=position,
         total=len(planned),
         can_go_back=bool(asked) and asked[0] != step.id,
-        dynamic={
-            f.id: json.dumps(f.visible_if) for f in shown if flow.is_dynamic(step, f)
-        },
-        context=json.dumps(_context(flow, step, shown)),
+        **_browser_rules(flow, step, shown, who.trusted),
         recognised=who.trusted,
         known=recognition.known_values(flow.spec, dict(flow.profile))
         if who.trusted and position == 1
@@ -152,16 +152,53 @@ def _stored_as_typed(
     return typed
 
 
-def _context(flow: Flow, step: Step, shown: list[Any]) -> dict[str, Any]:
-    """What the browser needs to decide ``visible_if`` within the step."""
-    names: set[str] = set()
-    for field_ in shown:
-        if flow.is_dynamic(step, field_):
-            names |= variables_in(field_.visible_if)
-    own = {f.id for f in step.fields}
-    before = (
-        flow.data_before(step.id)
-        if step.id in flow.path or step == flow.current
-        else {}
-    )
-    return {name: before.get(name) for name in sorted(names - own)}
+def _browser_rules(
+    flow: Flow, step: Step, shown: list[Any], trusted: bool
+) -> dict[str, Any]:
+    """The ``visible_if`` rules the browser applies within the step, and its data.
+
+    A rule that reads a value the page may not be told is left out: its field
+    stays shown, and the server decides when the step is sent.
+    """
+    before, withheld = _data_before(flow, step, trusted)
+    rules = {
+        f.id: f.visible_if
+        for f in shown
+        if flow.is_dynamic(step, f) and not variables_in(f.visible_if) & withheld
+    }
+    names = set().union(*map(variables_in, rules.values()))
+    names -= {f.id for f in step.fields}
+    return {
+        "dynamic": {field_id: json.dumps(rule) for field_id, rule in rules.items()},
+        "context": json.dumps({name: before.get(name) for name in sorted(names)}),
+    }
+
+
+def _data_before(
+    flow: Flow, step: Step, trusted: bool
+) -> tuple[dict[str, Any], set[str]]:
+    """The data as ``step`` was reached, and the names whose values are withheld.
+
+    A prospect matched by a typed email skips the questions the lead's profile
+    answers, but only a signed token may reveal those values: the page gets
+    the prospect's own earlier answers and the captured values, and a name
+    whose value the profile changes (the segment too) is withheld.
+    """
+    if step.id not in flow.path and step != flow.current:
+        return {}, set()
+    data = flow.data_before(step.id)
+    if trusted or not flow.profile:
+        return data, set()
+
+    path = flow.path
+    earlier = path[: path.index(step.id)] if step.id in path else path
+    spec = flow.spec
+    answered = {f for f in flow.collected() if spec.step_of_field[f] in earlier}
+    asked = {f.id for f in spec.fields_by_id.values() if f.type != "hidden"}
+    unknown = asked - answered - set(flow.captured)
+    kept = {k: None if k in unknown else v for k, v in data.items()}
+    kept["segment"] = None
+    segment = assign_segment(spec, kept)
+    kept["segment"] = segment.id if segment else None
+    withheld = {name for name, value in data.items() if kept[name] != value}
+    return kept, withheld

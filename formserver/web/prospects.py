@@ -84,6 +84,7 @@ def _start(client: Client, spec: Spec) -> Response:
         test=services().tokens.is_test(
             request.args.get("test", ""), *spec.key.split("/")
         ),
+        reserved_id=formstate.reserve_partial_id(),
     )
     if who.lead_id is None:
         response = pages.render_first_step(client, flow, state)
@@ -101,15 +102,15 @@ def answer(client_id: str, form_id: str) -> BaseResponse:
     formstate.check_rate(client_id, form_id)
     state = formstate.read_token(request.form.get("_t", ""), client_id, form_id)
     spec = formstate.spec_version(client_id, form_id, state.version)
+    step_id = _posted_step_id(spec)
     partial = formstate.partial_for_post(state, spec)
     if partial.status == "complete":
         return completion.after_completion(partial, state)
 
     flow = _flow(spec, partial)
-    step_id = request.form.get("_step", "")
     try:
         step = flow.step_for(step_id)
-    except (FlowError, KeyError):
+    except FlowError:
         logger.warning("Post for step not open to partial %s", partial.id)
         services().storage.save_partial(partial)
         return formstate.redirect_to(partial, state)
@@ -139,6 +140,19 @@ def answer(client_id: str, form_id: str) -> BaseResponse:
     partial.step = flow.current.id if flow.current else ""
     services().storage.save_partial(partial)
     return formstate.redirect_to(partial, state)
+
+
+def _posted_step_id(spec: Spec) -> str:
+    """The step a post answers; one the spec does not have is refused.
+
+    No page of the form names such a step, so the post is refused before a
+    partial response is made or touched for it.
+    """
+    step_id = request.form.get("_step", "")
+    if step_id not in spec.steps_by_id:
+        logger.warning("Refused a post for an unknown step of %s", spec.key)
+        raise formstate.restart(spec.client, spec.form)
+    return step_id
 
 
 def _form(client_id: str, form_id: str) -> tuple[Client, Spec]:

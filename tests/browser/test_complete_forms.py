@@ -134,6 +134,42 @@ def test_back_keeps_what_was_typed_on_both_steps(prospect, campaign):
 
 
 @JAVASCRIPT
+@pytest.mark.parametrize(
+    ("answers", "lands_on", "status"),
+    [(INVESTMENT, "contact", 200), ({"ticket_size": "2.5m"}, "investment", 422)],
+    ids=["complete-step", "missing-answers"],
+)
+def test_enter_in_a_text_field_goes_forward_never_back(
+    prospect, campaign, answers, lands_on, status
+):
+    page = prospect.page
+    start(prospect, campaign)
+    prospect.complete({"role": "investor"}, until="investment")
+    prospect.fill(answers)
+
+    with page.expect_navigation() as navigation:
+        page.locator("#f-ticket_size").press("Enter")
+
+    assert navigation.value.status == status
+    assert prospect.step == lands_on
+
+
+def test_back_is_drawn_left_of_continue_but_reached_after_it(prospect, campaign):
+    page = prospect.page
+    start(prospect, campaign)
+    prospect.complete({"role": "investor"}, until="investment")
+    back = page.get_by_role("button", name="Back")
+    forward = page.get_by_role("button", name="Continue")
+
+    page.locator("#f-markets").focus()
+    page.keyboard.press("Tab")
+    expect(forward).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(back).to_be_focused()
+    assert back.bounding_box()["x"] < forward.bounding_box()["x"]
+
+
+@JAVASCRIPT
 def test_back_from_the_last_step_keeps_its_unsent_answers(prospect, campaign):
     page = prospect.page
     start(prospect, campaign)

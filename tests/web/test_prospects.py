@@ -1,7 +1,11 @@
 import json
+import re
 import time
+from html import unescape
 
 import pytest
+
+from formserver.app import ConfigError, create_app
 
 from ..conftest import step_of, token_of
 
@@ -33,8 +37,8 @@ def follow(client, response):
     return client.get(response.headers["Location"])
 
 
-def complete(client, answers_by_step, start=FORM):
-    page = client.get(start)
+def complete(client, answers_by_step, start=FORM, headers=None):
+    page = client.get(start, headers=headers)
     while True:
         step = step_of(page)
         response = post_step(client, page, answers_by_step[step])
@@ -298,3 +302,250 @@ def test_the_client_theme_is_a_stylesheet_with_the_brand_colour(client):
 
     assert response.mimetype == "text/css"
     assert "--fs-brand: #1f4e79" in response.get_data(as_text=True)
+
+
+def add_form(specs_dir, form_id, document):
+    """Write a spec for acme-realty beside the examples; return its address."""
+    path = specs_dir / "acme-realty" / f"{form_id}.json"
+    path.write_text(json.dumps(document))
+    return f"/f/acme-realty/{form_id}"
+
+
+def text_field(field_id, **options):
+    return {"id": field_id, "type": "text", "label": field_id.title(), **options}
+
+
+CALL_BACK = {
+    "title": "Call me back",
+    "lead_fields": ["email"],
+    "steps": [
+        {
+            "id": "call",
+            "fields": [
+                text_field("full_name", required=True),
+                {"id": "email", "type": "email", "label": "Email", "required": True},
+            ],
+            "end": True,
+        }
+    ],
+}
+
+
+def test_sending_the_only_step_twice_makes_one_submission(client, storage, specs_dir):
+    url = add_form(specs_dir, "call-back", CALL_BACK)
+    page = client.get(url)
+    data = {"_t": token_of(page), "_step": "call", "_action": "next"}
+    data.update(full_name="Ann Lee", email="ann@example.com")
+
+    first = client.post(url, data=data)
+    second = client.post(url, data=data)
+
+    assert first.status_code == second.status_code == 303
+    assert len(storage.submissions("acme-realty")) == 1
+    first_thanks = follow(client, first).get_data(as_text=True)
+    assert 'class="fs-thanks"' in first_thanks
+    assert follow(client, second).get_data(as_text=True) == first_thanks
+
+
+def test_each_first_page_reserves_its_own_partial(client, storage, specs_dir):
+    url = add_form(specs_dir, "call-back", CALL_BACK)
+    answers = {"_step": "call", "full_name": "Ann Lee", "email": "ann@example.com"}
+
+    for _ in range(2):
+        client.post(url, data={"_t": token_of(client.get(url)), **answers})
+
+    assert len(storage.submissions("acme-realty")) == 2
+
+
+def partial_count(storage):
+    return storage.db.execute("SELECT count(*) FROM partials").fetchone()[0]
+
+
+@pytest.mark.parametrize("step", ["nope", "", "ROLE"])
+def test_a_post_for_an_unknown_step_is_refused_and_stores_nothing(
+    client, storage, step
+):
+    page = client.get(FORM)
+
+    responses = [
+        client.post(FORM, data={"_t": token_of(page), "_step": step, "role": "x"})
+        for _ in range(3)
+    ]
+
+    assert [r.status_code for r in responses] == [400, 400, 400]
+    assert "We could not pick up where you left off" in responses[0].get_data(
+        as_text=True
+    )
+    assert partial_count(storage) == 0
+
+
+def test_a_post_for_an_unknown_step_leaves_a_form_in_progress_alone(client, storage):
+    page = follow(client, post_step(client, client.get(FORM), {"role": "investor"}))
+    [before] = storage.db.execute("SELECT * FROM partials").fetchall()
+
+    response = client.post(FORM, data={"_t": token_of(page), "_step": "nope"})
+
+    assert response.status_code == 400
+    assert storage.db.execute("SELECT * FROM partials").fetchall() == [before]
+
+
+HOST_PAGE = "https://acme-realty.example/offices"
+SEARCH = "https://search.example/?q=offices"
+
+
+@pytest.mark.parametrize(
+    ("query", "referrer"),
+    [
+        ("", HOST_PAGE),
+        ("?referrer=https://search.example/", "https://search.example/"),
+        ("?host=https://acme-realty.example", None),
+        (
+            "?host=https://acme-realty.example&referrer=https://search.example/",
+            "https://search.example/",
+        ),
+    ],
+    ids=["direct", "direct-with-parameter", "embedded", "embedded-with-parameter"],
+)
+def test_the_stored_referrer_is_the_page_that_sent_the_prospect(
+    client, storage, query, referrer
+):
+    """Inside the embed the Referer header is the host page, never a referrer."""
+    complete(client, INVESTOR, start=FORM + query, headers={"Referer": HOST_PAGE})
+
+    [submission] = storage.submissions("acme-realty")
+    assert submission["captured"].get("referrer") == referrer
+
+
+PLANS = {
+    "title": "Plans",
+    "lead_fields": ["email"],
+    "steps": [
+        {
+            "id": "about",
+            "fields": [
+                {
+                    "id": "email",
+                    "type": "email",
+                    "label": "Email",
+                    "required": True,
+                    "ask_once": True,
+                }
+            ],
+            "next": "budget",
+        },
+        {
+            "id": "budget",
+            "fields": [
+                {
+                    "id": "budget",
+                    "type": "number",
+                    "label": "Budget",
+                    "required": True,
+                    "ask_once": True,
+                    "validation": {"min": 0, "max": 1000000},
+                }
+            ],
+            "next": "plan",
+        },
+        {
+            "id": "plan",
+            "fields": [
+                {
+                    "id": "plan",
+                    "type": "radio",
+                    "label": "Plan",
+                    "required": True,
+                    "options": [
+                        {"value": "basic", "label": "Basic"},
+                        {"value": "custom", "label": "Custom"},
+                    ],
+                },
+                text_field(
+                    "needs",
+                    required=True,
+                    visible_if={
+                        "and": [
+                            {"==": [{"var": "plan"}, "custom"]},
+                            {">=": [{"var": "budget"}, 5000]},
+                        ]
+                    },
+                ),
+            ],
+            "end": True,
+        },
+    ],
+}
+
+
+def browser_context(page):
+    """The values a step page gives the browser to decide visible_if."""
+    found = re.search(r'data-context="([^"]*)"', page.get_data(as_text=True))
+    return json.loads(unescape(found.group(1)))
+
+
+def answer_plans(client, url, page):
+    """Answer each step of the plans form until its plan step; return that page."""
+    answers = {"about": {"email": "ann@example.com"}, "budget": {"budget": "7777"}}
+    while step_of(page) != "plan":
+        page = follow(client, post_step_to(client, url, page, answers[step_of(page)]))
+    return page
+
+
+def post_step_to(client, url, page, answers):
+    data = {"_t": token_of(page), "_step": step_of(page), "_action": "next"}
+    return client.post(url, data={**data, **answers})
+
+
+def test_a_typed_email_never_reveals_a_known_value_to_the_browser(
+    app, client, storage, specs_dir
+):
+    url = add_form(specs_dir, "plans", PLANS)
+    first = answer_plans(client, url, client.get(url))
+    assert browser_context(first) == {"budget": 7777}
+    follow(client, post_step_to(client, url, first, {"plan": "basic"}))
+    [lead] = list(storage.leads("acme-realty"))
+    client.delete_cookie("fs_lead_acme_realty", path="/f/acme-realty/")
+
+    typed = answer_plans(client, url, client.get(url))
+    link = app.extensions["formserver"].tokens.sign_lead("acme-realty", lead["id"])
+    recognised = client.get(f"{url}?lead={link}")
+
+    assert step_of(typed) == step_of(recognised) == "plan"
+    assert browser_context(typed) == {}
+    assert "7777" not in typed.get_data(as_text=True)
+    assert browser_context(recognised) == {"budget": 7777}
+
+
+def test_a_rule_reading_a_withheld_value_is_left_to_the_server(
+    client, storage, specs_dir
+):
+    """The field stays shown in the browser; the server asks for it or drops it."""
+    url = add_form(specs_dir, "plans", PLANS)
+    first = answer_plans(client, url, client.get(url))
+    follow(client, post_step_to(client, url, first, {"plan": "basic"}))
+    client.delete_cookie("fs_lead_acme_realty", path="/f/acme-realty/")
+    typed = answer_plans(client, url, client.get(url))
+
+    asked = post_step_to(client, url, typed, {"plan": "custom"})
+    follow(client, post_step_to(client, url, asked, {"plan": "custom", "needs": "x"}))
+
+    assert 'id="w-needs" data-visible-if' not in typed.get_data(as_text=True)
+    assert asked.status_code == 422
+    assert 'href="#f-needs"' in asked.get_data(as_text=True)
+    [_, second] = storage.submissions("acme-realty")
+    assert second["answers"]["needs"] == "x"
+
+
+@pytest.mark.parametrize(("length", "refused"), [(31, True), (32, False)])
+def test_a_secret_key_needs_32_characters(tmp_path, specs_dir, length, refused):
+    config = {
+        "FORMSERVER_SECRET_KEY": "k" * length,
+        "FORMSERVER_SPECS": str(specs_dir),
+        "FORMSERVER_DB": str(tmp_path / "formserver.db"),
+    }
+
+    if refused:
+        with pytest.raises(ConfigError, match="use at least 32 random characters"):
+            create_app(config)
+    else:
+        assert create_app(config).config["SECRET_KEY"] == "k" * 32
