@@ -101,20 +101,35 @@ class Flow:
             self._data_before[step.id] = dict(self.data)
             shown = self.fields_to_ask(step)
             given = self.answers.get(step.id)
-            if shown and (given is None or not {f.id for f in shown} <= set(given)):
+            if shown and self._must_ask(shown, given):
                 self.current = step
                 return
 
             self.path.append(step.id)
-            if shown:
-                self._take(shown, given or {})
+            if given is not None:
+                self._take([f for f in shown if f.id in given], given)
             step = self.next_step(step)
+
+    def _must_ask(self, shown: list[Field], given: dict[str, Any] | None) -> bool:
+        """Whether a step showing ``shown`` still waits for an answer.
+
+        An answered step is not reopened for ask-once questions that profiling
+        let in only later (say, once a typed email matched a known lead): the
+        prospect would be sent back to a page they had finished, so those wait
+        for the next visit like any other held-back question.
+        """
+        if given is None:
+            return True
+        return any(f.id not in given and not self._may_hold_back(f) for f in shown)
+
+    def _may_hold_back(self, field_: Field) -> bool:
+        return field_.ask_once and field_.id not in self.spec.never_held_back
 
     def _take(self, shown: list[Field], given: dict[str, Any]) -> None:
         for field_ in shown:
             self.data[field_.id] = given.get(field_.id)
             self._taken[field_.id] = given.get(field_.id)
-            if field_.ask_once and field_.id not in self.spec.never_held_back:
+            if self._may_hold_back(field_):
                 self._asked_once.add(field_.id)
         self.data["segment"] = None
         self.data["segment"] = _segment_id(assign_segment(self.spec, self.data))

@@ -396,6 +396,22 @@ def test_fields_known_in_the_profile_leave_room_for_the_next_ones():
     assert asked(flow, "second") == ["later"]
 
 
+def test_a_profile_learned_mid_form_never_reopens_an_answered_step():
+    # The first step was answered as a stranger's; then the email matched a
+    # lead who already knew "high" and "mid", which frees room for "low".
+    spec = progressive(limit=2, lead_field=False)
+    typed = {"high": "h", "mid": "m", "email": "a@b.co", "note": "n"}
+    answers = answer(spec, {}, "first", typed)
+    profile = {"high": Known("h"), "mid": Known("m")}
+
+    flow = Flow(spec, answers, profile=profile)
+
+    assert "low" in asked(flow, "first")
+    assert flow.path == ["first"]
+    assert flow.current.id == "second"
+    assert "low" not in flow.collected()
+
+
 def test_lead_fields_are_asked_beyond_max_new_questions():
     flow = Flow(progressive(limit=1))
 

@@ -2,7 +2,8 @@
 
 Form pages may be framed by the embed origins of their client (the
 ``frame-ancestors`` of their Content-Security-Policy) and send no
-``X-Frame-Options``; every other page refuses to be framed.
+``X-Frame-Options``; the forms of a client without embed origins, and every
+other page, refuse to be framed.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ def register(app: Flask) -> None:
 
 def _add_headers(response: Response) -> Response:
     origins = g.get("frame_ancestors")
+    # X-Frame-Options cannot name a client's origins, and a browser that obeys
+    # it before frame-ancestors would refuse them: form pages never send it.
     if origins is None:
-        ancestors = "'none'"
         response.headers["X-Frame-Options"] = "DENY"
-    else:
-        ancestors = " ".join(("'self'", *origins))
+    ancestors = " ".join(("'self'", *origins)) if origins else "'none'"
     response.headers["Content-Security-Policy"] = (
         f"{_POLICY}; frame-ancestors {ancestors}"
     )

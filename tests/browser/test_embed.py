@@ -15,17 +15,29 @@ from pathlib import Path
 import pytest
 
 from .conftest import LiveServer
-from .prospect import read_only
+from .prospect import ERROR_PAGE, read_only
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules/axe-core/axe.min.js"
 FORM = "/f/acme-realty/property-enquiry"
-FRAME = 'iframe[src*="/f/acme-realty/"]'
+QUOTE_FORM = "/f/brightside-home/quote-request"
+#: A client whose client file names no embed origins (see ``embed_server``).
+UNFRAMABLE_FORM = "/f/northwind-software/demo-request"
 ANSWERS = {
     "role": "investor",
     "ticket_size": "6m",
     "asset_classes": ["office"],
     "markets": "london",
     "full_name": "Ann Lee",
+    "consent": True,
+}
+QUOTE = {
+    "project_type": "emergency",
+    "postcode": "BS5 6HN",
+    "owner_status": "renter",
+    "landlord_permission": "agreed",
+    "who_pays": "me",
+    "full_name": "Chloe Adams",
+    "phone": "07911 123456",
     "consent": True,
 }
 HOST_PAGE = """<!doctype html>
@@ -37,11 +49,15 @@ HOST_PAGE = """<!doctype html>
 <script>
 window.seen = [];
 for (const name of ["ready", "step", "submit"]) {{
-  document.addEventListener("formserver:" + name, (e) => seen.push([name, e.detail]));
+  document.addEventListener(
+    "formserver:" + name, (e) => seen.push([name, e.detail, e.target.id])
+  );
 }}
 </script>
 <script src="{server}/embed.js"></script>
 </body></html>"""
+#: The keys under which the snippet keeps lead tokens in the host's storage.
+LEAD_KEYS = "Object.keys(localStorage).filter(k => k.startsWith('formserver-lead:'))"
 FOREIGN_PAGE = """<!doctype html><html lang="en"><head><title>x</title></head><body>
 <script>
 parent.postMessage({type: "formserver", event: "resize", height: 7}, "*");
@@ -80,14 +96,24 @@ class HostSite:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
+def set_embed_origins(specs, client_id, origins):
+    client_file = specs / client_id / "client.json"
+    client = json.loads(client_file.read_text())
+    client.pop("embed_origins", None)
+    if origins:
+        client["embed_origins"] = origins
+    client_file.write_text(json.dumps(client))
+
+
 @pytest.fixture(scope="module")
 def embed_server(tmp_path_factory):
+    """formserver, where acme and brightside allow the host site on any port
+    and northwind allows no site to frame its forms."""
     server = LiveServer(tmp_path_factory.mktemp("embed_server"))
     server.start()
-    client_file = server.specs / "acme-realty/client.json"
-    client = json.loads(client_file.read_text())
-    client["embed_origins"] = ["http://127.0.0.1:*"]
-    client_file.write_text(json.dumps(client))
+    set_embed_origins(server.specs, "acme-realty", ["http://127.0.0.1:*"])
+    set_embed_origins(server.specs, "brightside-home", ["http://127.0.0.1:*"])
+    set_embed_origins(server.specs, "northwind-software", [])
     try:
         yield server
     finally:
@@ -113,24 +139,38 @@ def landing_page(site, formserver_url, options="", extra=""):
     return site.add(f"/landing-{uuid.uuid4().hex}", html)
 
 
-def form_frame(page):
-    page.frame_locator(FRAME).locator("main").wait_for()
-    return next(f for f in page.frames if "/f/acme-realty/" in f.url)
+def placeholder(form_url, where, options=""):
+    """Another placeholder, for the ``extra`` of a landing page."""
+    return f'<div id="{where}" data-formserver="{form_url}" {options}></div>'
 
 
-def wait_for_height_to_match(page, frame):
+def iframe_of(where):
+    """The iframe the snippet put into the placeholder with the id ``where``."""
+    return f"#{where} iframe"
+
+
+def form_frame(page, where="form"):
+    page.frame_locator(iframe_of(where)).locator("main").wait_for()
+    return page.locator(iframe_of(where)).element_handle().content_frame()
+
+
+def height_of(page, where="form"):
+    return page.locator(iframe_of(where)).bounding_box()["height"]
+
+
+def wait_for_height_to_match(page, frame, where="form"):
     """The iframe's height follows its content: no inner scrollbar, no gap."""
     content = frame.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
     page.wait_for_function(
-        f"h => Math.abs(document.querySelector('{FRAME}').getBoundingClientRect()"
-        ".height - h) <= 1",
+        f"h => Math.abs(document.querySelector('{iframe_of(where)}')"
+        ".getBoundingClientRect().height - h) <= 1",
         arg=content,
     )
 
 
-def answer_step(page, answers):
+def answer_step(page, answers, where="form"):
     """Fill the iframe's current step from ``answers`` and send it."""
-    frame = form_frame(page)
+    frame = form_frame(page, where)
     step = frame.locator("form.fs-form").get_attribute("data-step")
     for wrapper in frame.locator(".fs-field:visible").all():
         field_id = wrapper.get_attribute("id")[2:]
@@ -155,14 +195,18 @@ def answer_step(page, answers):
     return step
 
 
-def complete_in_frame(page, answers):
+def complete_in_frame(page, answers, where="form"):
     for _ in range(6):
-        frame = form_frame(page)
+        frame = form_frame(page, where)
         if frame.locator(".fs-thanks").count():
             return frame
-        answer_step(page, answers)
-        wait_for_height_to_match(page, form_frame(page))
+        answer_step(page, answers, where)
+        wait_for_height_to_match(page, form_frame(page, where), where)
     raise AssertionError("the form did not end")
+
+
+def stored_lead_tokens(page):
+    return page.evaluate(LEAD_KEYS)
 
 
 def stored(server, campaign):
@@ -185,10 +229,10 @@ def test_an_inline_form_completes_reports_its_tag_and_keeps_the_host_utm(
 
     assert "investment desk" in frame.locator(".fs-thanks").inner_text()
     events = page.evaluate("seen")
-    names = [name for name, _ in events]
+    names = [name for name, _, _ in events]
     assert names[0] == "ready" and names.count("ready") == 1
     assert names.count("step") == 3
-    submit = next(detail for name, detail in events if name == "submit")
+    submit = next(detail for name, detail, _ in events if name == "submit")
     assert submit["tier"] == "hot" and submit["segment"] == "investor"
     assert submit["route"] == "investor-desk"
     assert "email" not in json.dumps(submit)
@@ -201,14 +245,14 @@ def test_the_frame_follows_its_content_after_an_error(page, site, formserver_url
     page.goto(landing_page(site, formserver_url))
     answer_step(page, {"role": "developer"})
     wait_for_height_to_match(page, form_frame(page))
-    before = page.locator(FRAME).bounding_box()["height"]
+    before = height_of(page)
 
     answer_step(page, {})
 
     frame = form_frame(page)
     assert frame.locator("#fs-errors").count() == 1
     wait_for_height_to_match(page, frame)
-    assert page.locator(FRAME).bounding_box()["height"] > before
+    assert height_of(page) > before
 
 
 def test_a_popup_opens_completes_and_closes_with_escape_returning_focus(
@@ -274,8 +318,8 @@ def test_messages_from_a_foreign_origin_change_nothing(page, site, formserver_ur
     )
     page.wait_for_timeout(500)
 
-    height = page.locator(FRAME).bounding_box()["height"]
-    names = [name for name, _ in page.evaluate("seen")]
+    height = height_of(page)
+    names = [name for name, _, _ in page.evaluate("seen")]
     assert height > 100
     assert "submit" not in names
 
@@ -287,8 +331,7 @@ def test_a_returning_prospect_is_recognised_through_the_host_page(
     url = landing_page(site, formserver_url)
     page.goto(f"{url}?utm_campaign={campaign}")
     complete_in_frame(page, dict(ANSWERS, email=f"cy+{campaign}@example.com"))
-    kept = page.evaluate("Object.keys(localStorage)")
-    assert any(key.startswith("formserver-lead:") for key in kept)
+    assert stored_lead_tokens(page)
 
     page.goto(url)
     frame = form_frame(page)
@@ -296,3 +339,107 @@ def test_a_returning_prospect_is_recognised_through_the_host_page(
     assert "Welcome back" in frame.locator(".fs-known").inner_text()
     assert "Ann Lee" in frame.locator(".fs-known").inner_text()
     assert page.context.cookies() == []
+
+
+def test_several_forms_on_one_page_each_work_and_follow_their_own_height(
+    page, site, embed_server, formserver_url
+):
+    campaign = uuid.uuid4().hex
+    quote = placeholder(formserver_url + QUOTE_FORM, "quote", 'data-title="Quote"')
+    url = landing_page(site, formserver_url, extra=quote)
+    page.goto(f"{url}?utm_campaign={campaign}")
+    wait_for_height_to_match(page, form_frame(page, "quote"), "quote")
+    quote_height = height_of(page, "quote")
+
+    answer_step(page, {})
+    enquiry = form_frame(page)
+    wait_for_height_to_match(page, enquiry)
+    enquiry_height = height_of(page)
+    assert enquiry.locator("#fs-errors").count() == 1
+    assert height_of(page, "quote") == quote_height
+    thanks = complete_in_frame(
+        page, dict(QUOTE, email=f"chloe+{campaign}@example.com"), "quote"
+    )
+    assert height_of(page) == enquiry_height
+    complete_in_frame(page, dict(ANSWERS, email=f"ann+{campaign}@example.com"))
+
+    assert "landlord has agreed" in thanks.locator(".fs-thanks").inner_text()
+    events = page.evaluate("seen")
+    for where, segment, steps in (
+        ("form", "investor", ["role", "role", "investment", "contact"]),
+        ("quote", "renter", ["project", "renter-details", "contact"]),
+    ):
+        own = [(name, detail) for name, detail, target in events if target == where]
+        assert [name for name, _ in own].count("ready") == 1
+        assert [detail["step"] for name, detail in own if name == "step"] == steps
+        last, detail = own[-1]
+        assert (last, detail["segment"]) == ("submit", segment)
+    rows = stored(embed_server, campaign)
+    assert sorted(row["client"] for row in rows) == ["acme-realty", "brightside-home"]
+
+
+def test_the_callback_named_by_the_placeholder_gets_each_event_and_detail(
+    page, site, formserver_url
+):
+    campaign = uuid.uuid4().hex
+    callback = (
+        "<script>window.called = [];"
+        "window.onForm = (event, detail) => called.push([event, detail]);</script>"
+    )
+    options = 'data-callback="onForm"'
+    page.goto(landing_page(site, formserver_url, options, extra=callback))
+
+    complete_in_frame(page, dict(ANSWERS, email=f"eve+{campaign}@example.com"))
+
+    called = page.evaluate("called")
+    assert called == [[name, detail] for name, detail, _ in page.evaluate("seen")]
+    assert [event for event, _ in called] == ["ready", "step", "step", "step", "submit"]
+    assert called[1][1] == {"step": "role", "position": 1, "total": 3}
+    assert called[-1][1] == {
+        "segment": "investor",
+        "tier": "hot",
+        "route": "investor-desk",
+        "redirect": "https://calendar.acme-realty.example/investor-desk",
+    }
+
+
+def test_starting_afresh_in_the_frame_forgets_the_token_the_host_page_kept(
+    page, site, formserver_url
+):
+    campaign = uuid.uuid4().hex
+    url = landing_page(site, formserver_url)
+    page.goto(url)
+    complete_in_frame(page, dict(ANSWERS, email=f"fay+{campaign}@example.com"))
+    page.goto(url)
+    frame = form_frame(page)
+    assert "Welcome back" in frame.locator(".fs-known").inner_text()
+    assert stored_lead_tokens(page)
+
+    with frame.expect_navigation():
+        frame.get_by_role("link", name="Not you? Start afresh").click()
+    page.wait_for_function(f"{LEAD_KEYS}.length === 0")
+    assert form_frame(page).locator(".fs-known").count() == 0
+    page.goto(url)
+
+    frame = form_frame(page)
+    assert "lead=" not in page.locator(iframe_of("form")).get_attribute("src")
+    assert frame.locator(".fs-known").count() == 0
+    assert frame.locator("form.fs-form").get_attribute("data-step") == "role"
+
+
+def test_the_forms_of_a_client_without_embed_origins_cannot_be_framed(
+    page, site, formserver_url
+):
+    refused = placeholder(formserver_url + UNFRAMABLE_FORM, "refused")
+    url = landing_page(site, formserver_url, extra=refused)
+
+    with page.expect_response(lambda r: UNFRAMABLE_FORM in r.url) as response:
+        page.goto(url)
+    form_frame(page)
+
+    policy = response.value.headers["content-security-policy"]
+    assert policy.split("frame-ancestors ", 1)[1].split(";")[0] == "'none'"
+    frame = page.locator(iframe_of("refused")).element_handle().content_frame()
+    frame.wait_for_url(ERROR_PAGE)
+    assert frame.locator("form.fs-form").count() == 0
+    assert {target for _, _, target in page.evaluate("seen")} == {"form"}

@@ -102,3 +102,19 @@ def test_the_host_is_signed_into_the_token_not_taken_from_the_post(client):
     )
 
     assert data_attribute(follow(client, response), "data-host") is None
+
+
+def test_the_forms_of_a_client_without_embed_origins_cannot_be_framed(
+    client, specs_dir
+):
+    client_file = specs_dir / "acme-realty/client.json"
+    settings = json.loads(client_file.read_text())
+    del settings["embed_origins"]
+    client_file.write_text(json.dumps(settings))
+
+    page = client.get(f"{FORM}?host={HOST}")
+
+    policy = page.headers["Content-Security-Policy"]
+    assert policy.split("frame-ancestors ", 1)[1].split(";")[0] == "'none'"
+    assert "X-Frame-Options" not in page.headers
+    assert data_attribute(page, "data-host") is None

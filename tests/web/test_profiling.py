@@ -18,10 +18,31 @@ FORMS = [
 HOST = "http://127.0.0.1"
 
 
-def first_scenario(client_id, form_id):
+#: The scenario of each example spec that a returning lead plays on every visit:
+#: its first visit leaves the profile unfinished and its tier not yet final.
+STORIES = {
+    ("acme-realty", "property-enquiry"): "mid-sized investor in the UK regions",
+    ("brightside-home", "quote-request"): "homeowner wanting a boiler and gutter plan",
+    ("northwind-software", "demo-request"): "enterprise insurer who recommends",
+}
+
+
+def scenarios_of(client_id, form_id):
     tests = EXAMPLE_SPECS / client_id / f"{form_id}.tests.json"
-    scenarios = json.loads(tests.read_text())["scenarios"]
-    return next(s for s in scenarios if not s.get("profile"))
+    return json.loads(tests.read_text())["scenarios"]
+
+
+def first_scenario(client_id, form_id):
+    return next(s for s in scenarios_of(client_id, form_id) if not s.get("profile"))
+
+
+def story_of(client_id, form_id):
+    """The answers of the example spec's returning-lead scenario (see STORIES)."""
+    start = STORIES.get((client_id, form_id))
+    assert start, f"{client_id}/{form_id} has no returning-lead story in STORIES"
+    found = [s for s in scenarios_of(client_id, form_id) if s["name"].startswith(start)]
+    assert len(found) == 1, f"no single scenario of {client_id} starts {start!r}"
+    return found[0]["answers"]
 
 
 def asked_on(page):
@@ -62,84 +83,110 @@ def walk(client, url, answers, pages=None):
     raise AssertionError("the form never ended")
 
 
-def limit_new_questions(specs_dir, client_id, form_id, limit):
-    path = specs_dir / client_id / f"{form_id}.json"
-    document = json.loads(path.read_text())
-    document.setdefault("profiling", {})["max_new_questions"] = limit
-    path.write_text(json.dumps(document))
-
-
 def lead_token_of(page):
     """The lead token a thank-you page inside the embed hands to the host page."""
     event = re.search(r'data-event="([^"]*)"', page.get_data(as_text=True))
     return json.loads(unescape(event.group(1)))["lead_token"]
 
 
-@pytest.mark.parametrize("recognised_by", ["link", "embed"])
-@pytest.mark.parametrize(("client_id", "form_id"), FORMS)
-def test_three_visits_each_ask_only_what_is_still_unknown(
-    app, client, storage, specs_dir, client_id, form_id, recognised_by
-):
-    limit_new_questions(specs_dir, client_id, form_id, 1)
-    answers = first_scenario(client_id, form_id)["answers"]
-    url = f"/f/{client_id}/{form_id}"
-    tokens = app.extensions["formserver"].tokens
+def come_back(app, client, storage, client_id, form_id, recognised_by):
+    """A first visit, and the address that recognises the lead on later ones.
 
+    ``link``: a lead link from a nurture email, opened without the cookie of
+    the first visit. ``embed``: the snippet's frame on the host page, which
+    gets no cookie and hands over the token the thank-you page gave the host.
+    """
+    url = f"/f/{client_id}/{form_id}"
+    answers = story_of(client_id, form_id)
+    cookie = f"fs_lead_{client_id.replace('-', '_')}"
     if recognised_by == "link":
         first, _ = walk(client, url, answers)
         [lead] = list(storage.leads(client_id))
-        client.delete_cookie(
-            f"fs_lead_{client_id.replace('-', '_')}", path=f"/f/{client_id}/"
-        )
-        again = f"{url}?lead={tokens.sign_lead(client_id, lead['id'])}"
-    else:
-        # The snippet opens the frame with the host's origin and, on a later
-        # visit, the token the thank-you page handed to the host page.
-        first, thanks = walk(client, f"{url}?host={HOST}", answers)
-        [lead] = list(storage.leads(client_id))
-        cookie = f"fs_lead_{client_id.replace('-', '_')}"
-        assert client.get_cookie(cookie, path=f"/f/{client_id}/") is None
-        again = f"{url}?host={HOST}&lead={lead_token_of(thanks)}"
+        client.delete_cookie(cookie, path=f"/f/{client_id}/")
+        token = app.extensions["formserver"].tokens.sign_lead(client_id, lead["id"])
+        return first, f"{url}?lead={token}"
+
+    first, thanks = walk(client, f"{url}?host={HOST}", answers)
+    assert client.get_cookie(cookie, path=f"/f/{client_id}/") is None
+    return first, f"{url}?host={HOST}&lead={lead_token_of(thanks)}"
+
+
+def assert_learned_where_asked(spec, storage, lead_id, visits):
+    """Each ask-once value names the form, step and visit that asked it.
+
+    ``visits`` holds the ask-once fields each visit asked, in order; a value
+    was learned after its visit started and before the next one did.
+    """
+    submissions = storage.lead_submissions(lead_id)
+    history = storage.profile_history(lead_id)
+    current = {row["key"]: row for row in history if row["current"]}
+    assert all(
+        row["form"] == spec.form and row["step"] in spec.steps_by_id for row in history
+    )
+    starts = [s["started_at"] for s in submissions] + ["9999"]
+    for number, (visit, submission) in enumerate(zip(visits, submissions, strict=True)):
+        for field_id in visit:
+            row = current[spec.fields_by_id[field_id].profile_key]
+            assert row["value"] not in (None, "", [])
+            assert (row["step"], row["submission_id"]) == (
+                spec.step_of_field[field_id],
+                submission["id"],
+            )
+            assert starts[number] <= row["learned_at"] < starts[number + 1]
+
+
+@pytest.mark.parametrize("recognised_by", ["link", "embed"])
+@pytest.mark.parametrize(("client_id", "form_id"), FORMS)
+def test_three_visits_each_ask_only_what_is_still_unknown(
+    app, client, storage, client_id, form_id, recognised_by
+):
+    spec = app.extensions["formserver"].catalog.spec(client_id, form_id)
+    answers = story_of(client_id, form_id)
+
+    first, again = come_back(app, client, storage, client_id, form_id, recognised_by)
     second, _ = walk(client, again, answers)
     third, _ = walk(client, again, answers)
 
-    spec = app.extensions["formserver"].catalog.spec(client_id, form_id)
+    [lead] = list(storage.leads(client_id))
+    submissions = storage.lead_submissions(lead["id"])
     ask_once = {f.id for f in spec.fields_by_id.values() if f.ask_once}
-    assert first & ask_once
-    assert not (second & first & ask_once)
-    assert not (third & (first | second) & ask_once)
-    assert len(list(storage.leads(client_id))) == 1
-    history = storage.profile_history(lead["id"])
-    assert {row["submission_id"] for row in history} and all(
-        row["form"] == form_id and row["step"] for row in history
-    )
-    assert len(storage.lead_submissions(lead["id"])) == 3
-
-
-def test_the_tier_rises_as_the_profile_fills(app, client, storage, specs_dir):
-    limit_new_questions(specs_dir, "acme-realty", "property-enquiry", 1)
-    answers = {
-        "role": "investor",
-        "ticket_size": "6m",
-        "asset_classes": ["office"],
-        "markets": "london",
-        "full_name": "Ann Lee",
-        "email": "ann@example.com",
-        "consent": True,
+    visits = [first & ask_once, second & ask_once, third & ask_once]
+    on_path = {
+        f.id
+        for step_id in submissions[0]["path"]
+        for f in spec.steps_by_id[step_id].fields
+        if f.ask_once
     }
-    url = "/f/acme-realty/property-enquiry"
-    tokens = app.extensions["formserver"].tokens
+    assert visits[1] and not visits[1] & visits[0]
+    assert visits[2] and not visits[2] & (visits[0] | visits[1])
+    assert visits[0] | visits[1] | visits[2] == on_path
+    limit = spec.profiling.max_new_questions
+    assert all(len(visit - spec.never_held_back) <= limit for visit in visits)
+    how = [storage.partial(s["partial_id"]).recognised_by for s in submissions]
+    assert how == [None, recognised_by, recognised_by]
+    assert_learned_where_asked(spec, storage, lead["id"], visits)
+    tiers = [s["tier"] for s in submissions]
+    assert len(set(tiers)) > 1, f"the tier stayed {tiers[0]} on every visit"
+    assert storage.lead(lead["id"])["tier"] == tiers[-1]
 
-    walk(client, url, answers)
+
+def test_the_tier_rises_as_the_profile_fills(app, client, storage):
+    _, again = come_back(
+        app, client, storage, "acme-realty", "property-enquiry", "link"
+    )
+    answers = story_of("acme-realty", "property-enquiry")
+    walk(client, again, answers)
+    walk(client, again, answers)
+
     [lead] = list(storage.leads("acme-realty"))
-    link = f"{url}?lead={tokens.sign_lead('acme-realty', lead['id'])}"
-    walk(client, link, answers)
-    walk(client, link, answers)
-
-    tiers = [s["tier"] for s in storage.lead_submissions(lead["id"])]
-    scores = [s["score"] for s in storage.lead_submissions(lead["id"])]
-    assert scores == [50, 70, 85]
-    assert tiers == ["warm", "hot", "hot"]
+    submissions = storage.lead_submissions(lead["id"])
+    assert [s["score"] for s in submissions] == [60, 75, 85]
+    assert [s["tier"] for s in submissions] == ["warm", "hot", "hot"]
+    assert [s["route"] for s in submissions] == [
+        "investor-nurture",
+        "investor-desk",
+        "investor-desk",
+    ]
     assert storage.lead(lead["id"])["tier"] == "hot"
 
 
