@@ -11,11 +11,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import limits
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
+
+from .writelock import WriteLock
 
 BUSY_TIMEOUT_SECONDS = 5.0
 #: How often one process drops the counters of ended windows.
@@ -31,9 +35,7 @@ class SQLiteCounters(Storage):
         super().__init__(uri, wrap_exceptions=False)
         self.path = (uri or "").split("://", 1)[-1] or ":memory:"
         self._local = threading.local()
-        # As in storage: a thread waits on this lock, not in SQLite's busy
-        # handler, whose sleeping polls leave the counters idle under load.
-        self._write_lock = threading.Lock()
+        self._write_lock = WriteLock(self.path)
         self._conn().execute(
             "CREATE TABLE IF NOT EXISTS counters"
             " (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires REAL NOT NULL)"
@@ -56,7 +58,7 @@ class SQLiteCounters(Storage):
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         now = time.time()
-        with self._write_lock:
+        with self.counting():
             cursor = self._conn().execute(
                 "INSERT INTO counters VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET"
                 " count = CASE WHEN expires <= ? THEN excluded.count"
@@ -66,9 +68,33 @@ class SQLiteCounters(Storage):
                 " RETURNING count",
                 [key, amount, now + expiry, now, now],
             )
-            # Reading to the end finishes the statement, which commits it.
+            # Reading to the end finishes the statement.
             (row,) = cursor.fetchall()
         return int(row[0])
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        """One write transaction for every count taken inside the block.
+
+        A request counts against two limits; one transaction takes the lock
+        and commits once for both. Blocks nest: the outermost one commits.
+        """
+        if getattr(self._local, "counting", False):
+            yield
+            return
+
+        conn = self._conn()
+        with self._write_lock.held():
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.counting = True
+            try:
+                yield
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._local.counting = False
+            conn.execute("COMMIT")
 
     def get(self, key: str) -> int:
         row = (
@@ -100,7 +126,7 @@ class SQLiteCounters(Storage):
 
     def prune(self) -> None:
         """Drop counters whose window has ended."""
-        with self._write_lock:
+        with self._write_lock.held():
             self._conn().execute(
                 "DELETE FROM counters WHERE expires <= ?", [time.time()]
             )
@@ -131,12 +157,21 @@ class RateLimits:
             (self._per_address, ("address", address)),
             (self._per_form, ("form", form_key)),
         ]
-        for item, identifiers in checks:
-            if item is not None and not self._limiter.hit(item, *identifiers):
-                stats = self._limiter.get_window_stats(item, *identifiers)
-                wait = max(1, int(stats.reset_time - time.time()) + 1)
-                return Verdict(False, wait)
-        return Verdict(True)
+        refused = None
+        with self._counters.counting():
+            for item, identifiers in checks:
+                # An address over its limit stops here, so that its answers
+                # never use up the form's allowance for everyone else.
+                if item is not None and not self._limiter.hit(item, *identifiers):
+                    refused = item, identifiers
+                    break
+        if refused is None:
+            return Verdict(True)
+
+        item, identifiers = refused
+        stats = self._limiter.get_window_stats(item, *identifiers)
+        wait = max(1, int(stats.reset_time - time.time()) + 1)
+        return Verdict(False, wait)
 
     def _prune_now_and_then(self) -> None:
         # A counter names a client address, which must not outlive its window

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from ..writelock import WriteLock
 from .schema import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -35,10 +36,7 @@ class Database:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
-        # Threads of one process queue here rather than in SQLite's busy
-        # handler, which polls with sleeps of up to 100 ms and so leaves the
-        # lock idle while writers wait for it.
-        self._write_lock = threading.Lock()
+        self._write_lock = WriteLock(self.path)
         self._remembered: set[tuple[str, str, str]] = set()
         with self.transaction() as db:
             self._migrate(db)
@@ -87,7 +85,7 @@ class Database:
         if durable:
             db.execute("PRAGMA synchronous = FULL")
         try:
-            with self._write_lock:
+            with self._write_lock.held():
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     yield db

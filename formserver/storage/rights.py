@@ -145,7 +145,7 @@ class Rights(Database):
 
         Returns False when another connection's read kept it from completing.
         """
-        with self._write_lock:
+        with self._write_lock.held():
             busy = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if busy:
             logger.warning(

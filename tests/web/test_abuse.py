@@ -131,6 +131,20 @@ def test_the_form_limit_counts_answers_from_every_address(make_app):
     assert elsewhere.status_code != 429
 
 
+def test_an_address_over_its_limit_uses_up_none_of_the_forms_allowance(make_app):
+    client = make_app(
+        FORMSERVER_PROXY_COUNT=1,
+        FORMSERVER_RATE_LIMIT_ADDRESS="2/minute",
+        FORMSERVER_RATE_LIMIT_FORM="4/minute",
+    ).test_client()
+
+    flood = [send_role(client, "198.51.100.9") for _ in range(6)]
+    others = [send_role(client, f"203.0.113.{n}") for n in (1, 2)]
+
+    assert statuses(flood) == [303, 303, 429, 429, 429, 429]
+    assert statuses(others) == [303, 303]
+
+
 def test_behind_a_trusted_proxy_each_forwarded_address_is_counted_apart(make_app):
     client = make_app(
         FORMSERVER_PROXY_COUNT=1, FORMSERVER_RATE_LIMIT_ADDRESS="2/minute"
