@@ -115,7 +115,9 @@ def _secret_key(app: Flask) -> str:
     raise ConfigError(
         "FORMSERVER_SECRET_KEY is not set. Set it to a long random value, for "
         "example: export FORMSERVER_SECRET_KEY=$(python3 -c "
-        "'import secrets; print(secrets.token_hex(32))'), or run with --debug."
+        "'import secrets; print(secrets.token_hex(32))'). Use the server's own "
+        "key wherever tokens are signed; only formserver serve --debug may run "
+        "with a throwaway one."
     )
 
 

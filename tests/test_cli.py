@@ -204,3 +204,19 @@ def test_serve_checks_the_specs_folder_before_creating_a_database(runner, tmp_pa
 
     assert result.exit_code == 1
     assert not (tmp_path / "x.db").exists()
+
+
+def test_check_without_paths_checks_the_specs_folder_of_option_or_environment(
+    runner, tmp_path
+):
+    (tmp_path / "client.json").write_text('{"name": "Acme"}')
+    (tmp_path / "form.json").write_text("{not json")
+
+    by_option = runner.invoke(main, ["check", "--specs", str(tmp_path)])
+    by_variable = runner.invoke(
+        main, ["check"], env={"FORMSERVER_SPECS": str(tmp_path)}
+    )
+
+    for result in (by_option, by_variable):
+        assert result.exit_code == 1
+        assert f"{tmp_path / 'form.json'}:" in result.output

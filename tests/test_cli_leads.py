@@ -67,6 +67,32 @@ def test_lead_link_for_an_unknown_email_says_so(runner, db, specs_dir):
     assert "has no lead with the email x@example.com" in result.output
 
 
+def test_lead_link_to_a_form_the_client_lacks_names_its_forms(
+    runner, client, db, specs_dir
+):
+    submit(client, "ann@example.com")
+
+    result = run(
+        runner,
+        "lead-link",
+        "--client",
+        "acme-realty",
+        "--email",
+        "ann@example.com",
+        "--form",
+        "property-enquiri",
+        "--db",
+        db,
+        "--specs",
+        str(specs_dir),
+    )
+
+    assert result.exit_code == 2
+    assert "acme-realty has no form 'property-enquiri'" in result.output
+    assert "did you mean 'property-enquiry'?" in result.output
+    assert "?lead=" not in result.output
+
+
 def test_person_writes_everything_held_as_json(runner, client, db, specs_dir):
     submit(client, "ann@example.com")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import DEFAULTS, db_option, main, open_readonly, specs_option
+from . import db_option, main, open_readonly, specs_option
 
 if TYPE_CHECKING:
     from ..versions import CurrentVersion
@@ -79,15 +79,16 @@ def serve(
     show_default=True,
     help="json: one object per problem, for tools.",
 )
-def check(paths: tuple[Path, ...], output: str) -> None:
+@specs_option
+def check(paths: tuple[Path, ...], output: str, specs: Path) -> None:
     """Check specs, client files and their scenarios before they go live.
 
-    PATHS are spec files or folders (default: the specs folder). Exits 1 when
+    PATHS are spec files or folders (default: the --specs folder). Exits 1 when
     any error is found; warnings alone exit 0.
     """
     from ..checker import check_paths
 
-    targets = list(paths) or [Path(DEFAULTS["FORMSERVER_SPECS"])]
+    targets = list(paths) or [specs]
     problems = check_paths(targets)
     errors = [p for p in problems if p.severity == "error"]
     if output == "json":

@@ -114,20 +114,31 @@ def lead_link(
     except (ConfigError, ValueError) as error:
         raise click.ClickException(str(error)) from None
     services = app.extensions["formserver"]
-    form_id = form_id or _only_form(services.catalog.forms(), client_id)
+    form_id = _linked_form(services.catalog.forms(), client_id, form_id)
     token = services.tokens.sign_lead(client_id, lead["id"])
     query = urlencode({"lead": token})
     click.echo(f"{base_url.rstrip('/')}/f/{client_id}/{form_id}?{query}")
 
 
-def _only_form(forms: list[tuple[str, str]], client_id: str) -> str:
+def _linked_form(
+    forms: list[tuple[str, str]], client_id: str, form_id: str | None
+) -> str:
+    """The form a link opens: ``form_id`` if the client has it, else its only one."""
+    from ..problems import did_you_mean
+
     own = [form for client, form in forms if client == client_id]
-    if len(own) != 1:
-        listed = ", ".join(own) or "none"
+    listed = ", ".join(own) or "none"
+    if form_id is None and len(own) != 1:
         raise click.ClickException(
             f"Pass --form: {client_id} has these forms: {listed}."
         )
-    return own[0]
+    if form_id is not None and form_id not in own:
+        raise click.BadParameter(
+            f"{client_id} has no form {form_id!r}; its forms are "
+            f"{listed}{did_you_mean(form_id, own) or '.'}",
+            param_hint="'--form'",
+        )
+    return form_id or own[0]
 
 
 @main.command()
