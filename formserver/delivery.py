@@ -6,33 +6,28 @@ attempt is retried on a growing schedule with jitter, sooner or later as the
 endpoint's ``Retry-After`` asks; a ``410 Gone`` disables the endpoint; after the
 last attempt the delivery is kept as failed, for ``formserver redeliver``.
 Endpoints that resolve to loopback or private addresses are refused unless the
-client file allows them for that endpoint. The host is looked up once per
-attempt and the request goes to the very address that was checked, and a
-redirect is a failed attempt, never followed: either would let a public name
-lead the request to a private address.
+client file allows them for that endpoint; ``formserver.outbound`` sends the
+request to the very address it checked and never follows a redirect.
 """
 
 from __future__ import annotations
 
 import datetime
 import email.utils
-import http.client
-import ipaddress
 import logging
 import os
 import random
-import socket
-import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
 from .catalog import Catalog
+from .outbound import Refused, Response, post, resolve
 from .storage import Storage, now
 from .storage.outbox import LEASE_SECONDS
 
@@ -41,7 +36,6 @@ logger = logging.getLogger(__name__)
 #: Seconds before each retry: immediately, then up to about three days in all.
 SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000, 86400, 86400)
 JITTER = 0.2
-TIMEOUT_SECONDS = 10
 MAX_RETRY_AFTER = 86400
 #: Deliveries one worker attempts in a round before looking for new events.
 BATCH = 20
@@ -58,17 +52,6 @@ class Endpoint:
 
     def wants(self, kind: str) -> bool:
         return not self.events or kind in self.events
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int | None
-    headers: Mapping[str, str]
-    error: str = ""
-
-
-class Refused(Exception):
-    """Why a delivery may not be attempted, as a sentence for its log."""
 
 
 Sender = Callable[[str, Sequence[str], bytes, dict[str, str]], Response]
@@ -88,119 +71,6 @@ def endpoints_of(catalog: Catalog, client_id: str) -> list[Endpoint]:
         )
         for hook in client.webhooks
     ]
-
-
-def resolve(url: str, allow_private: bool) -> tuple[str, ...]:
-    """The addresses of ``url``'s host, looked up once and checked.
-
-    Raises :class:`Refused` when ``url`` is not http(s), does not resolve, or
-    resolves to a loopback or private address that ``allow_private`` does not
-    allow.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Refused(f"{url!r} is not an http(s) address")
-    host = parts.hostname
-    try:
-        infos = socket.getaddrinfo(host, _port(parts), type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise Refused(f"cannot resolve {host}: {error}") from None
-
-    addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
-    for address in addresses:
-        if not allow_private and not ipaddress.ip_address(address).is_global:
-            raise Refused(
-                f"{host} resolves to the non-public address {address}; "
-                "set allow_private on this webhook in the client file to allow it"
-            )
-    return addresses
-
-
-def _port(parts: SplitResult) -> int:
-    try:
-        port = parts.port
-    except ValueError:
-        raise Refused(f"{parts.geturl()!r} has no valid port number") from None
-    return port or (443 if parts.scheme == "https" else 80)
-
-
-def post(
-    url: str, addresses: Sequence[str], body: bytes, headers: dict[str, str]
-) -> Response:
-    """POST ``body`` to ``url`` at one of ``addresses``, never raising.
-
-    A redirect comes back as the answer it is, unfollowed: its target is a
-    host nobody checked.
-    """
-    try:
-        return _exchange(urlsplit(url), addresses, body, headers)
-    except (OSError, ValueError, http.client.HTTPException) as error:
-        return Response(None, {}, error=f"{type(error).__name__}: {error}"[:300])
-
-
-def _exchange(
-    parts: SplitResult, addresses: Sequence[str], body: bytes, headers: dict[str, str]
-) -> Response:
-    connection = _connection(parts, addresses)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    try:
-        connection.request("POST", target, body=body, headers=headers)
-        reply = connection.getresponse()
-        return Response(reply.status, dict(reply.headers))
-    finally:
-        connection.close()
-
-
-def _connection(
-    parts: SplitResult, addresses: Sequence[str]
-) -> http.client.HTTPConnection:
-    host = parts.hostname or ""
-    if parts.scheme == "https":
-        return CheckedHTTPSConnection(host, _port(parts), addresses)
-    return CheckedHTTPConnection(host, _port(parts), addresses)
-
-
-def _open_socket(
-    addresses: Sequence[str], port: int, timeout: float | None
-) -> socket.socket:
-    """A TCP connection to the first of ``addresses`` that accepts one."""
-    failure = OSError("the host has no address to connect to")
-    for address in addresses:
-        try:
-            return socket.create_connection((address, port), timeout)
-        except OSError as error:
-            failure = error
-    raise failure
-
-
-class CheckedHTTPConnection(http.client.HTTPConnection):
-    """HTTP to ``host`` at addresses already checked, not looked up again."""
-
-    def __init__(self, host: str, port: int, addresses: Sequence[str]) -> None:
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
-        self.addresses = tuple(addresses)
-
-    def connect(self) -> None:
-        self.sock = _open_socket(self.addresses, self.port, self.timeout)
-
-
-class CheckedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to ``host`` at checked addresses; TLS still verifies ``host``.
-
-    The certificate must be valid for the name in the URL, not for the
-    address, and the name goes out as SNI, as it would without pinning.
-    """
-
-    def __init__(self, host: str, port: int, addresses: Sequence[str]) -> None:
-        self.tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=self.tls)
-        self.addresses = tuple(addresses)
-
-    def connect(self) -> None:
-        plain = _open_socket(self.addresses, self.port, self.timeout)
-        self.sock = self.tls.wrap_socket(plain, server_hostname=self.host)
 
 
 def retry_delay(

@@ -11,13 +11,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from formserver.cli import main
-from formserver.delivery import (
-    MAX_RETRY_AFTER,
-    Deliverer,
-    Refused,
-    resolve,
-    retry_delay,
-)
+from formserver.delivery import MAX_RETRY_AFTER, Deliverer, retry_delay
+from formserver.outbound import Refused, resolve
 
 from .web.test_prospects import INVESTOR, complete
 from .webhooks import SECRET, Receiver, free_port, hook_up, self_signed, submit
@@ -290,7 +285,7 @@ def test_a_late_answer_does_not_undo_what_the_next_lease_holder_recorded(
 def test_a_slow_attempt_does_not_let_another_worker_resend_the_rest(
     app, client, deliverer, receiver, storage
 ):
-    from formserver.delivery import post
+    from formserver.outbound import post
 
     def slow_post_while_another_worker_runs(url, addresses, body, headers):
         time.sleep(0.3)
