@@ -28,3 +28,17 @@ def live_branches(step: Step) -> tuple[Goto, ...]:
 def falls_through(step: Step) -> bool:
     """Whether the step that follows in the list comes next when no branch holds."""
     return not step.end and not any(unconditional(g.when) for g in step.next)
+
+
+def successors(step: Step, following: Step | None) -> list[str]:
+    """The ids of the steps that may come after ``step``, in the engine's order.
+
+    ``following`` is the step listed after it, which comes next when the step
+    falls through; an ending step has none.
+    """
+    if step.end:
+        return []
+    targets = [goto.step for goto in live_branches(step)]
+    if following is not None and falls_through(step):
+        targets.append(following.id)
+    return list(dict.fromkeys(targets))

@@ -172,7 +172,8 @@ class Flow:
             and f.id not in self.spec.never_held_back
             and not is_known(f, self.profile, self.now)
         ]
-        held_back = {f.id for f in unknown} - (self._allowed(unknown, data) or set())
+        allowed = self._allowed(step, unknown, data)
+        held_back = {f.id for f in unknown} - (allowed or set())
         if self.spec.profiling.max_new_questions is None:
             held_back = set()
         return [
@@ -183,14 +184,25 @@ class Flow:
             and f.id not in held_back
         ]
 
-    def _allowed(self, unknown: list[Field], data: dict[str, Any]) -> set[str] | None:
+    def _allowed(
+        self, step: Step, unknown: list[Field], data: dict[str, Any]
+    ) -> set[str] | None:
+        """The ask-once fields this visit may ask, as seen from ``step``.
+
+        Only questions on steps the prospect has passed or may still reach
+        compete for the visit's places: one on a branch left behind would
+        take a place and never be asked.
+        """
         if not unknown or self.spec.profiling.max_new_questions is None:
             return None
-        segment = self.spec.segment(data.get("segment"))
+        spec = self.spec
+        segment = spec.segment(data.get("segment"))
+        steps = spec.reachable[step.id].union(self.path)
         candidates = [
             f
-            for f in queue(self.spec, segment)
-            if not is_known(f, self.profile, self.now)
+            for f in queue(spec, segment)
+            if spec.step_of_field[f.id] in steps
+            and not is_known(f, self.profile, self.now)
         ]
         return allowed_new_questions(
             self.spec, segment, candidates, set(self._asked_once), data

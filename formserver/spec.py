@@ -178,6 +178,7 @@ class Spec:
     step_of_field: dict[str, str] = field(init=False, repr=False)
     never_held_back: frozenset[str] = field(init=False, repr=False)
     following: dict[str, Step] = field(init=False, repr=False)
+    reachable: dict[str, frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         fields = {f.id: f for s in self.steps for f in s.fields}
@@ -188,6 +189,29 @@ class Spec:
         object.__setattr__(self, "never_held_back", self._never_held_back())
         pairs = zip(self.steps, self.steps[1:], strict=False)
         object.__setattr__(self, "following", {a.id: b for a, b in pairs})
+        object.__setattr__(self, "reachable", self._reachable())
+
+    def _reachable(self) -> dict[str, frozenset[str]]:
+        """For each step, the steps a prospect there may still reach, itself too."""
+        from .branches import successors
+
+        after = {
+            step.id: [
+                target
+                for target in successors(step, self.following.get(step.id))
+                if target in self.steps_by_id
+            ]
+            for step in self.steps
+        }
+        reachable = {}
+        for step in self.steps:
+            seen, todo = {step.id}, [step.id]
+            while todo:
+                new = set(after[todo.pop()]) - seen
+                seen |= new
+                todo.extend(new)
+            reachable[step.id] = frozenset(seen)
+        return reachable
 
     def _never_held_back(self) -> frozenset[str]:
         """Fields every visit asks when unknown: the lead's own and the deciding.

@@ -412,6 +412,38 @@ def test_a_profile_learned_mid_form_never_reopens_an_answered_step():
     assert "low" not in flow.collected()
 
 
+def test_a_question_on_a_branch_left_behind_takes_no_place_in_the_visit():
+    def ask_once(field_id, rank):
+        return {"id": field_id, "type": "text", "ask_once": True, "priority": rank}
+
+    spec = build(
+        {
+            "profiling": {"max_new_questions": 2},
+            "steps": [
+                {
+                    "id": "start",
+                    "fields": [{"id": "kind", "type": "radio", "options": ABC}],
+                    "next": [
+                        {"when": {"==": [{"var": "kind"}, "a"]}, "goto": "for-a"},
+                        {"goto": "for-others"},
+                    ],
+                },
+                {"id": "for-a", "fields": [ask_once("a_q", 30)], "next": "last"},
+                {"id": "for-others", "fields": [ask_once("b_q", 20)]},
+                {
+                    "id": "last",
+                    "fields": [ask_once("c_q", 10), {"id": "email", "type": "email"}],
+                },
+            ],
+        }
+    )
+
+    flow = walk(spec, {"kind": "b", "b_q": "yes"})
+
+    assert flow.path == ["start", "for-others"]
+    assert asked(flow, "last") == ["c_q", "email"]
+
+
 def test_lead_fields_are_asked_beyond_max_new_questions():
     flow = Flow(progressive(limit=1))
 

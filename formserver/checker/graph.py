@@ -10,7 +10,8 @@ from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..branches import falls_through, live_branches
+from ..branches import falls_through
+from ..branches import successors as next_steps
 from ..spec import Spec
 
 
@@ -50,16 +51,15 @@ def step_graph(spec: Spec) -> Graph:
     successors: list[tuple[int, ...]] = []
     ends: set[int] = set()
     for index, step in enumerate(spec.steps):
+        following = spec.following.get(step.id)
         targets = [
-            position[goto.step]
-            for goto in ([] if step.end else live_branches(step))
-            if goto.step in position
+            position[target]
+            for target in next_steps(step, following)
+            if target in position
         ]
-        if falls_through(step) and index + 1 < len(spec.steps):
-            targets.append(index + 1)
-        elif step.end or falls_through(step):
+        if step.end or (falls_through(step) and following is None):
             ends.add(index)
-        successors.append(tuple(dict.fromkeys(targets)))
+        successors.append(tuple(targets))
     return Graph(tuple(successors), frozenset(ends))
 
 
