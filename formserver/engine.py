@@ -65,6 +65,7 @@ class Flow:
         self._data_before: dict[str, dict[str, Any]] = {}
         self._asked_once: set[str] = set()
         self._taken: dict[str, Any] = {}
+        self._allowed_by_step: dict[tuple[str, frozenset[str]], set[str] | None] = {}
         self.data = self._base_data()
         self._walk()
 
@@ -195,6 +196,15 @@ class Flow:
         """
         if not unknown or self.spec.profiling.max_new_questions is None:
             return None
+        # A step's data is fixed once it is reached, so the answer for it only
+        # changes with what the visit has asked so far; ranking by ``auto``
+        # priority is dear, and a request asks for it many times.
+        key = (step.id, frozenset(self._asked_once))
+        if key not in self._allowed_by_step:
+            self._allowed_by_step[key] = self._rank_allowed(step, data)
+        return self._allowed_by_step[key]
+
+    def _rank_allowed(self, step: Step, data: dict[str, Any]) -> set[str] | None:
         spec = self.spec
         segment = spec.segment(data.get("segment"))
         steps = spec.reachable[step.id].union(self.path)
@@ -205,7 +215,7 @@ class Flow:
             and not is_known(f, self.profile, self.now)
         ]
         return allowed_new_questions(
-            self.spec, segment, candidates, set(self._asked_once), data
+            spec, segment, candidates, set(self._asked_once), data
         )
 
     def is_dynamic(self, step: Step, field_: Field) -> bool:

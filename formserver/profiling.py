@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .logic import variables_in
-from .qualification import score_of
+from .logic import holds
 from .spec import Field, Segment, Spec
 
 #: A question that can disqualify a lead settles its tier like no points can.
@@ -101,15 +100,30 @@ def score_impact(spec: Spec, field: Field, data: dict[str, Any]) -> float:
     every rule that reads it are added up, since one answer may fire them all.
     """
     knockouts = list(spec.knockouts) + [k for s in spec.segments for k in s.knockouts]
-    vetoes = sum(1 for k in knockouts if field.id in variables_in(k.when))
+    vetoes = sum(1 for k in knockouts if field.id in k.reads)
     if field.is_choice and field.type != "checkboxes":
-        scores = []
-        for option in field.options:
-            trial = dict(data, **{field.id: option.value})
-            scores.append(score_of(spec, trial))
-        spread = max(scores) - min(scores) if scores else 0.0
-        return spread + KNOCKOUT_WEIGHT * vetoes
+        return _option_spread(spec, field, data) + KNOCKOUT_WEIGHT * vetoes
 
     rules = list(spec.scoring) + [r for s in spec.segments for r in s.scoring]
-    points = sum(abs(r.points) for r in rules if field.id in variables_in(r.when))
+    points = sum(abs(r.points) for r in rules if field.id in r.reads)
     return points + KNOCKOUT_WEIGHT * vetoes
+
+
+def _option_spread(spec: Spec, field: Field, data: dict[str, Any]) -> float:
+    """The widest gap in score between two of the field's options.
+
+    Only the rules that read the field are tried: every other rule adds the
+    same points whatever the option, and the segment cannot change, since a
+    field that decides it is never held back and so never ranked.
+    """
+    segment = spec.segment(data.get("segment"))
+    rules = spec.scoring + (segment.scoring if segment else ())
+    reading = [rule for rule in rules if field.id in rule.reads]
+    if not reading or not field.options:
+        return 0.0
+
+    scores = []
+    for option in field.options:
+        trial = dict(data, **{field.id: option.value})
+        scores.append(sum(rule.points for rule in reading if holds(rule.when, trial)))
+    return max(scores) - min(scores)

@@ -90,13 +90,6 @@ def qualify(spec: Spec, data: dict[str, Any]) -> Tag:
     )
 
 
-def score_of(spec: Spec, data: dict[str, Any]) -> float:
-    """The score alone, without tier or route (used to rank questions)."""
-    segment = assign_segment(spec, data)
-    rules = spec.scoring + (segment.scoring if segment else ())
-    return sum(rule.points for rule in rules if holds(rule.when, data))
-
-
 def tier_for(spec: Spec, segment: Segment | None, score: float) -> str:
     """The tier whose band holds ``score``; the lowest band when none does."""
     bands = spec.tiers_for(segment)

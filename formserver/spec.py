@@ -97,6 +97,11 @@ class ScoringRule:
     reason: str
     pointer: str
     id: str = ""
+    #: The names ``when`` reads, worked out once: ranking questions asks often.
+    reads: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", frozenset(variables_in(self.when)))
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,10 @@ class Knockout:
     reason: str
     pointer: str
     id: str = ""
+    reads: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", frozenset(variables_in(self.when)))
 
 
 @dataclass(frozen=True)
