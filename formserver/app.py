@@ -69,8 +69,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     storage = Storage(app.config["FORMSERVER_DB"])
     app.extensions["formserver"] = Services(
-        # The database keeps every good spec version, so that a broken edit
-        # met first by a new process still serves the last good one.
+        # The database keeps every good spec and client file version, so that
+        # a broken edit met first by a new process still serves the last good one.
         catalog=Catalog(app.config["FORMSERVER_SPECS"], archive=storage),
         storage=storage,
         tokens=Tokens(

@@ -7,10 +7,10 @@ down, because the last good version keeps serving and the error is kept for the
 preview, the log and ``formserver check``. Every version seen is kept by its
 content version, so that a prospect finishes on the version they started.
 
-Given an archive (the database), the catalog records every good version it
-loads there, and a process that meets a broken file before it has loaded a good
-one (after a restart, or in another worker) serves the newest good version the
-archive holds.
+Given an archive (the database), the catalog records every good version of a
+spec or client file it loads there, and a process that meets a broken file
+before it has loaded a good one (after a restart, or in another worker) serves
+the newest good version the archive holds.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from .problems import Problem, SpecError, schema_problems
 from .spec import Spec
-from .specfile import compile_spec, parse_json
+from .specfile import compile_spec, content_version, parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -45,19 +45,26 @@ class Client:
     embed_origins: tuple[str, ...] = ()
     phone_region: str = ""
     webhooks: tuple[dict[str, Any], ...] = ()
+    version: str = ""
+    document: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_client(path: Path, client_id: str | None = None) -> Client:
     """Read and check a ``client.json`` file; raise :class:`SpecError` if broken."""
     source = str(path)
     document = parse_json(_read(path), source)
+    return client_from_document(document, client_id or path.parent.name, source)
+
+
+def client_from_document(document: Any, client_id: str, source: str) -> Client:
+    """The client a parsed client file describes; raise :class:`SpecError` if bad."""
     problems = schema_problems(document, "client", source)
     if problems:
         raise SpecError(problems)
 
     branding = document.get("branding", {})
     return Client(
-        id=client_id or path.parent.name,
+        id=client_id,
         name=document["name"],
         source=source,
         color=branding.get("color", "#1f4e79"),
@@ -66,6 +73,8 @@ def load_client(path: Path, client_id: str | None = None) -> Client:
         embed_origins=tuple(document.get("embed_origins", [])),
         phone_region=document.get("phone_region", ""),
         webhooks=tuple(document.get("webhooks", [])),
+        version=content_version(document),
+        document=document,
     )
 
 
@@ -115,6 +124,23 @@ class SpecArchive(Protocol):
         """The document of a kept version, or None."""
 
 
+class ClientArchive(Protocol):
+    """Where client file versions outlive the process: the database, in the app."""
+
+    def remember_client(self, client: str, version: str, document: Any) -> None:
+        """Keep a good version's document, marked as seen now."""
+
+    def client_history(self, client: str) -> list[str]:
+        """The kept versions of a client file, the one last seen good first."""
+
+    def client_document(self, client: str, version: str) -> Any | None:
+        """The document of a kept version, or None."""
+
+
+class Archive(SpecArchive, ClientArchive, Protocol):
+    """Everything the catalog keeps beyond the life of the process."""
+
+
 #: What a file looked like when it was last read: modification time in
 #: nanoseconds, size and inode, or None when it was missing. The size and inode
 #: catch a rewrite within the file system's timestamp granularity, and an
@@ -130,16 +156,22 @@ class _Entry:
     problems: list[Problem] = field(default_factory=list)
 
 
+@dataclass
+class _ClientEntry:
+    stamp: Stamp = _UNREAD
+    client: Client | None = None
+
+
 class Catalog:
     """The clients and forms served from ``root``, reloaded as files change."""
 
-    def __init__(self, root: Path | str, archive: SpecArchive | None = None) -> None:
+    def __init__(self, root: Path | str, archive: Archive | None = None) -> None:
         self.root = Path(root)
         self.archive = archive
         self._root = str(self.root)
         self._lock = threading.Lock()
         self._specs: dict[tuple[str, str], _Entry] = {}
-        self._clients: dict[str, tuple[Stamp, Client | None, list[Problem]]] = {}
+        self._clients: dict[str, _ClientEntry] = {}
         self._versions: dict[tuple[str, str, str], Spec] = {}
 
     def forms(self) -> list[tuple[str, str]]:
@@ -154,25 +186,51 @@ class Catalog:
         ]
 
     def client(self, client_id: str) -> Client | None:
-        """The client's settings, or None when it has no valid client file."""
+        """The client's current good settings, or None when it has none."""
         if not _safe_name(client_id):
             return None
         stamp = _stamp(os.path.join(self._root, client_id, CLIENT_FILE))
-        cached = self._clients.get(client_id)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
         if stamp is None:
             return None
+
+        with self._lock:
+            entry = self._clients.setdefault(client_id, _ClientEntry())
+            if stamp != entry.stamp:
+                self._reload_client(entry, client_id, stamp)
+            return entry.client
+
+    def _reload_client(self, entry: _ClientEntry, client_id: str, stamp: Stamp) -> None:
+        entry.stamp = stamp
         path = self.root / client_id / CLIENT_FILE
         try:
-            client: Client | None = load_client(path, client_id)
-            problems: list[Problem] = []
+            client = load_client(path, client_id)
         except SpecError as error:
-            client = cached[1] if cached else None
-            problems = error.problems
-            logger.error("Client file %s is broken; keeping the last good one", path)
-        self._clients[client_id] = (stamp, client, problems)
-        return client
+            if entry.client is None:
+                entry.client = self._archived_client(client_id, str(path))
+            _log_broken_client(path, len(error.problems), entry.client)
+            return
+
+        if entry.client is not None and entry.client.version != client.version:
+            logger.info("Client %s now serves version %s", client_id, client.version)
+        entry.client = client
+        if self.archive is not None:
+            self.archive.remember_client(client_id, client.version, client.document)
+
+    def _archived_client(self, client_id: str, source: str) -> Client | None:
+        """The newest client document in the archive that still passes its schema."""
+        if self.archive is None:
+            return None
+        for version in self.archive.client_history(client_id):
+            document = self.archive.client_document(client_id, version)
+            try:
+                return client_from_document(document, client_id, source)
+            except SpecError:
+                logger.warning(
+                    "Archived version %s of client %s no longer passes its schema",
+                    version,
+                    client_id,
+                )
+        return None
 
     def spec(self, client_id: str, form_id: str) -> Spec | None:
         """The current good version of a form, or None when it has none."""
@@ -274,6 +332,24 @@ def _log_broken(client_id: str, form_id: str, entry: _Entry) -> None:
         form_id,
         count,
         entry.spec.version,
+    )
+
+
+def _log_broken_client(path: Path, count: int, serving: Client | None) -> None:
+    if serving is None:
+        logger.error(
+            "Client file %s is broken (%d problems) and no good version is known, "
+            "so none of its forms is served",
+            path,
+            count,
+        )
+        return
+    logger.error(
+        "Client file %s is broken (%d problems); the last good version %s keeps "
+        "serving",
+        path,
+        count,
+        serving.version,
     )
 
 

@@ -148,3 +148,99 @@ def test_another_forms_archived_version_never_stands_in(specs_dir, archive):
     (specs_dir / CLIENT / f"{FORM}.json").write_text("{broken")
 
     assert Catalog(specs_dir, archive=archive).spec(CLIENT, FORM) is None
+
+
+# A broken client file met by a process that never loaded a good version of it.
+
+
+def rebrand(path, name, color):
+    document = json.loads(path.read_text())
+    document["name"] = name
+    document["branding"]["color"] = color
+    path.write_text(json.dumps(document))
+
+
+def client_path(specs_dir):
+    return specs_dir / CLIENT / "client.json"
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        pytest.param(lambda path: path.write_text('{"name": '), id="bad-json"),
+        pytest.param(
+            lambda path: rebrand(path, "Acme", "dark blue"), id="schema-errors"
+        ),
+    ],
+)
+def test_a_new_process_serves_the_newest_archived_version_of_a_broken_client_file(
+    specs_dir, archive, breakage, caplog
+):
+    path = client_path(specs_dir)
+    first = Catalog(specs_dir, archive=archive)
+    first.client(CLIENT)
+    rebrand(path, "Acme Realty Group", "#aa3300")
+    newest = first.client(CLIENT)
+
+    breakage(path)
+    restarted = Catalog(specs_dir, archive=archive)
+    served = restarted.client(CLIENT)
+
+    assert served is not None
+    assert (served.name, served.color) == ("Acme Realty Group", "#aa3300")
+    assert served.version == newest.version
+    assert restarted.spec(CLIENT, FORM) is not None
+    assert f"the last good version {newest.version} keeps serving" in caplog.text
+
+
+def test_a_client_file_put_back_to_an_earlier_version_ranks_it_first(
+    specs_dir, archive
+):
+    path = client_path(specs_dir)
+    original_text = path.read_text()
+    catalog = Catalog(specs_dir, archive=archive)
+    original = catalog.client(CLIENT)
+    rebrand(path, "A short-lived name", "#aa3300")
+    catalog.client(CLIENT)
+    path.write_text(original_text)
+    catalog.client(CLIENT)
+
+    path.write_text("{broken")
+
+    served = Catalog(specs_dir, archive=archive).client(CLIENT)
+    assert served.version == original.version
+    assert served.name == original.name
+
+
+def test_an_archived_client_version_that_no_longer_passes_is_skipped(
+    specs_dir, archive, caplog
+):
+    good = Catalog(specs_dir, archive=archive).client(CLIENT)
+    archive.remember_client(CLIENT, "stale0000000", {"name": 5})
+
+    client_path(specs_dir).write_text("{broken")
+
+    served = Catalog(specs_dir, archive=archive).client(CLIENT)
+    assert served.version == good.version
+    assert "Archived version stale0000000 of client acme-realty" in caplog.text
+
+
+@pytest.mark.parametrize("archived", [True, False], ids=["empty-archive", "none"])
+def test_without_an_archived_version_a_broken_client_file_is_not_served(
+    specs_dir, archive, archived, caplog
+):
+    client_path(specs_dir).write_text("{broken")
+
+    catalog = Catalog(specs_dir, archive=archive if archived else None)
+
+    assert catalog.client(CLIENT) is None
+    assert "no good version is known, so none of its forms is served" in caplog.text
+
+
+def test_another_clients_archived_version_never_stands_in(specs_dir, archive):
+    document = json.loads(client_path(specs_dir).read_text())
+    archive.remember_client("other-client", "other0000000", document)
+
+    client_path(specs_dir).write_text("{broken")
+
+    assert Catalog(specs_dir, archive=archive).client(CLIENT) is None

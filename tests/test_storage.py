@@ -175,6 +175,15 @@ def database_at_version(path, version):
             "updated_at": "2024-01-01T00:00:00+00:00",
         }
     )
+    db["spec_versions"].insert(
+        {
+            "client": "acme-realty",
+            "form": "property-enquiry",
+            "version": "v1",
+            "document": json.dumps({"title": "Old"}),
+            "first_seen": "2024-01-01T00:00:00+00:00",
+        }
+    )
     db["submissions"].insert(
         {
             "id": "sub_old",
@@ -206,6 +215,11 @@ def test_an_older_database_migrates_to_the_current_schema_keeping_its_rows(
     assert submission["answers"] == {"email": "ann@example.com"}
     assert (submission["spam"], submission["is_test"]) == (0, 0)
     assert [s["id"] for s in storage.lead_submissions("lead_old")] == ["sub_old"]
+    assert storage.spec_document("acme-realty", "property-enquiry", "v1") == {
+        "title": "Old"
+    }
+    storage.remember_client("acme-realty", "c1", {"name": "Acme"})
+    assert storage.client_history("acme-realty") == ["c1"]
 
 
 def test_opening_a_current_database_again_changes_nothing(path):
@@ -215,3 +229,16 @@ def test_opening_a_current_database_again_changes_nothing(path):
 
     assert reopened.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert reopened.db.execute("SELECT count(*) FROM spec_versions").fetchone() == (1,)
+
+
+def test_a_client_version_seen_again_is_kept_once_and_ranks_first(path):
+    storage = Storage(path)
+    storage.remember_client("acme", "c1", {"name": "Acme"})
+    storage.remember_client("acme", "c2", {"name": "Acme Group"})
+
+    storage.remember_client("acme", "c1", {"name": "Acme"})
+
+    assert storage.client_history("acme") == ["c1", "c2"]
+    assert storage.client_document("acme", "c2") == {"name": "Acme Group"}
+    assert storage.client_document("acme", "c3") is None
+    assert storage.client_history("other") == []

@@ -1,4 +1,4 @@
-"""Storage: leads, submissions, partial responses and spec versions in SQLite.
+"""Storage: leads, submissions, partial responses, spec and client versions.
 
 Everything that touches the database goes through :class:`Storage`, so that a
 deployment that outgrows one host can move to PostgreSQL by replacing this
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .access import Access
 from .apitokens import ApiTokens
+from .clientversions import ClientVersions
 from .completion import Completion, Completions
 from .database import Database, new_id, now
 from .leads import Leads
@@ -25,6 +26,14 @@ __all__ = ["Completion", "Partial", "Storage", "new_id", "now"]
 
 
 class Storage(
-    Responses, Completions, Leads, Outbox, Rights, Access, ApiTokens, Database
+    Responses,
+    ClientVersions,
+    Completions,
+    Leads,
+    Outbox,
+    Rights,
+    Access,
+    ApiTokens,
+    Database,
 ):
     """The formserver database at ``path`` (created and migrated on open)."""

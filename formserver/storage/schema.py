@@ -206,6 +206,20 @@ def _indexes_v6(db: sqlite_utils.Database) -> None:
     db.table("leads").create_index(["client", "created_at", "id"])
 
 
+def _client_versions_v7(db: sqlite_utils.Database) -> None:
+    """Good client files, to stand in for one that breaks before a process reads it."""
+    db.table("client_versions").create(
+        {
+            "client": str,
+            "version": str,
+            "document": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("client", "version"),
+    )
+
+
 #: Each entry migrates the schema one version up; the index is the version it
 #: reaches minus one. Append only: never edit a migration that has shipped.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
@@ -215,4 +229,5 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _spam_v4,
     _tests_v5,
     _indexes_v6,
+    _client_versions_v7,
 ]

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from formserver.app import create_app
+from formserver.cli import main
 
 from ..conftest import SECRET, step_of, token_of
 
@@ -124,6 +125,47 @@ def test_a_broken_spec_met_first_by_a_new_process_serves_the_archived_version(
     assert "the last good version keeps serving" in preview
     assert "should be text in quotes" in preview
     assert f"the last good version {version} keeps serving" in caplog.text
+
+
+def test_a_broken_client_file_met_first_by_a_new_process_keeps_its_branding(
+    tmp_path, specs_dir, marketer, marketer_app, runner, caplog
+):
+    path = specs_dir / "acme-realty/client.json"
+    document = json.loads(path.read_text())
+    document["name"] = "Acme Realty Group"
+    document["branding"]["color"] = "#aa3300"
+    path.write_text(json.dumps(document))
+    assert marketer.get("/f/acme-realty/property-enquiry").status_code == 200
+    version = (
+        marketer_app.extensions["formserver"].catalog.client("acme-realty").version
+    )
+    path.write_text('{"name": ')
+
+    restarted = create_app(marketer_config(tmp_path, specs_dir)).test_client()
+    form = restarted.get("/f/acme-realty/property-enquiry")
+    theme = restarted.get("/c/acme-realty/theme.css").get_data(as_text=True)
+    check = runner.invoke(main, ["check", str(specs_dir)])
+
+    assert form.status_code == 200
+    assert "Acme Realty Group" in form.get_data(as_text=True)
+    assert "#aa3300" in theme
+    assert f"the last good version {version} keeps serving" in caplog.text
+    assert check.exit_code == 1
+    assert str(path) in check.output
+
+
+def test_a_broken_client_file_with_nothing_archived_takes_its_forms_down(
+    tmp_path, specs_dir
+):
+    (specs_dir / "acme-realty/client.json").write_text('{"name": ')
+    config = marketer_config(
+        tmp_path, specs_dir, FORMSERVER_DB=str(tmp_path / "new.db")
+    )
+
+    fresh = create_app(config).test_client()
+
+    assert fresh.get("/f/acme-realty/property-enquiry").status_code == 404
+    assert fresh.get("/c/acme-realty/theme.css").status_code == 404
 
 
 # Opening a step from the preview.
