@@ -160,6 +160,7 @@ class _Entry:
 class _ClientEntry:
     stamp: Stamp = _UNREAD
     client: Client | None = None
+    problems: list[Problem] = field(default_factory=list)
 
 
 class Catalog:
@@ -205,6 +206,7 @@ class Catalog:
         try:
             client = load_client(path, client_id)
         except SpecError as error:
+            entry.problems = error.problems
             if entry.client is None:
                 entry.client = self._archived_client(client_id, str(path))
             _log_broken_client(path, len(error.problems), entry.client)
@@ -213,6 +215,7 @@ class Catalog:
         if entry.client is not None and entry.client.version != client.version:
             logger.info("Client %s now serves version %s", client_id, client.version)
         entry.client = client
+        entry.problems = []
         if self.archive is not None:
             self.archive.remember_client(client_id, client.version, client.document)
 
@@ -295,10 +298,15 @@ class Catalog:
         return None
 
     def problems(self, client_id: str, form_id: str) -> list[Problem]:
-        """What is wrong with the file on disk, when it fails to load."""
+        """What is wrong with the client file and the spec on disk, if anything."""
+        self.client(client_id)
         self.spec(client_id, form_id)
+        client = self._clients.get(client_id)
         entry = self._specs.get((client_id, form_id))
-        return list(entry.problems) if entry else []
+        return [
+            *(client.problems if client else ()),
+            *(entry.problems if entry else ()),
+        ]
 
     def remember(self, spec: Spec) -> None:
         """Keep ``spec`` so that prospects who started on it can finish on it."""

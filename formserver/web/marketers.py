@@ -83,7 +83,7 @@ def preview(client_id: str, form_id: str) -> Response:
     """One form: set answers and profile, see the path, conditions and tag."""
     catalog = services().catalog
     spec = catalog.spec(client_id, form_id)
-    if spec is None:
+    if spec is None or catalog.client(client_id) is None:
         problems = catalog.problems(client_id, form_id)
         if not problems:
             raise PageError(

@@ -168,6 +168,35 @@ def test_a_broken_client_file_with_nothing_archived_takes_its_forms_down(
     assert fresh.get("/c/acme-realty/theme.css").status_code == 404
 
 
+def test_the_preview_names_a_broken_client_file_while_its_last_version_serves(
+    marketer, specs_dir
+):
+    assert marketer.get(f"{PREVIEW}?key=marketer-key").status_code == 200
+    path = specs_dir / "acme-realty/client.json"
+    path.write_text('{"name": 7}')
+
+    page = marketer.get(f"{PREVIEW}?key=marketer-key")
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "the last good version keeps serving" in html
+    assert f"{path}:/name" in html
+
+
+def test_the_preview_of_a_client_that_cannot_be_served_says_why(tmp_path, specs_dir):
+    path = specs_dir / "acme-realty/client.json"
+    path.write_text('{"name": 7}')
+    config = marketer_config(
+        tmp_path, specs_dir, FORMSERVER_DB=str(tmp_path / "new.db")
+    )
+
+    page = create_app(config).test_client().get(f"{PREVIEW}?key=marketer-key")
+
+    assert page.status_code == 422
+    assert "no earlier good version is known" in page.get_data(as_text=True)
+    assert f"{path}:/name" in page.get_data(as_text=True)
+
+
 # Opening a step from the preview.
 
 INVESTOR_QUERY = (
