@@ -20,8 +20,9 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from .archive import Archive, newest_that_loads
 from .problems import Problem, SpecError, schema_problems
 from .spec import Spec
 from .specfile import compile_spec, content_version, parse_json
@@ -109,38 +110,6 @@ def spec_paths(folder: Path) -> list[Path]:
     )
 
 
-class SpecArchive(Protocol):
-    """Where spec versions outlive the process: the database, in the app."""
-
-    def remember_spec(
-        self, client: str, form: str, version: str, document: Any
-    ) -> None:
-        """Keep a version's document."""
-
-    def spec_history(self, client: str, form: str) -> list[str]:
-        """The kept versions of a form, the newest in use first."""
-
-    def spec_document(self, client: str, form: str, version: str) -> Any | None:
-        """The document of a kept version, or None."""
-
-
-class ClientArchive(Protocol):
-    """Where client file versions outlive the process: the database, in the app."""
-
-    def remember_client(self, client: str, version: str, document: Any) -> None:
-        """Keep a good version's document, marked as seen now."""
-
-    def client_history(self, client: str) -> list[str]:
-        """The kept versions of a client file, the one last seen good first."""
-
-    def client_document(self, client: str, version: str) -> Any | None:
-        """The document of a kept version, or None."""
-
-
-class Archive(SpecArchive, ClientArchive, Protocol):
-    """Everything the catalog keeps beyond the life of the process."""
-
-
 #: What a file looked like when it was last read: modification time in
 #: nanoseconds, size and inode, or None when it was missing. The size and inode
 #: catch a rewrite within the file system's timestamp granularity, and an
@@ -223,17 +192,13 @@ class Catalog:
         """The newest client document in the archive that still passes its schema."""
         if self.archive is None:
             return None
-        for version in self.archive.client_history(client_id):
-            document = self.archive.client_document(client_id, version)
-            try:
-                return client_from_document(document, client_id, source)
-            except SpecError:
-                logger.warning(
-                    "Archived version %s of client %s no longer passes its schema",
-                    version,
-                    client_id,
-                )
-        return None
+        archive = self.archive
+        return newest_that_loads(
+            archive.client_history(client_id),
+            lambda version: archive.client_document(client_id, version),
+            lambda document: client_from_document(document, client_id, source),
+            f"client {client_id}",
+        )
 
     def spec(self, client_id: str, form_id: str) -> Spec | None:
         """The current good version of a form, or None when it has none."""
@@ -278,24 +243,24 @@ class Catalog:
         """The newest version in the archive that still compiles and passes."""
         if self.archive is None:
             return None
-        for version in self.archive.spec_history(client_id, form_id):
-            document = self.archive.spec_document(client_id, form_id, version)
-            try:
-                spec = compile_spec(
-                    document, client=client_id, form=form_id, source=form_id
-                )
-                _refuse_errors(spec)
-            except SpecError:
-                logger.warning(
-                    "Archived version %s of %s/%s no longer passes the checker",
-                    version,
-                    client_id,
-                    form_id,
-                )
-                continue
-            self.remember(spec)
+        archive = self.archive
+
+        def load(document: Any) -> Spec:
+            spec = compile_spec(
+                document, client=client_id, form=form_id, source=form_id
+            )
+            _refuse_errors(spec)
             return spec
-        return None
+
+        spec = newest_that_loads(
+            archive.spec_history(client_id, form_id),
+            lambda version: archive.spec_document(client_id, form_id, version),
+            load,
+            f"{client_id}/{form_id}",
+        )
+        if spec is not None:
+            self.remember(spec)
+        return spec
 
     def problems(self, client_id: str, form_id: str) -> list[Problem]:
         """What is wrong with the client file and the spec on disk, if anything."""
