@@ -226,6 +226,33 @@ def test_invalid_answers_show_a_summary_linking_to_each_field(
     assert stored(live_server, campaign) == []
 
 
+#: The page's cumulative layout shift, as Chromium measures it: every shift
+#: not caused by the prospect's own input, buffered from the start of the load.
+LAYOUT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.hadRecentInput) total += entry.value;
+    }
+  }).observe({type: "layout-shift", buffered: true});
+  setTimeout(() => resolve(total), 500);
+})"""
+
+
+def test_a_step_sent_back_with_errors_does_not_shift_as_it_loads(prospect, campaign):
+    page = prospect.page
+    page.set_viewport_size({"width": 375, "height": 667})
+    start(prospect, campaign)
+    prospect.fill({"role": "investor"})
+    prospect.send()
+    prospect.fill({"ticket_size": "lots"})
+
+    response = prospect.send()
+
+    assert response.status == 422
+    assert page.evaluate(LAYOUT_SHIFT) < 0.01
+
+
 def test_a_visible_if_field_follows_its_condition_within_the_step(prospect, campaign):
     page = prospect.page
     start(prospect, campaign)
