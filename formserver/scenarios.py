@@ -114,10 +114,9 @@ def play(spec: Spec, scenario: dict[str, Any]) -> Outcome:
 
     for _ in range(len(spec.steps) + 1):
         flow = Flow(spec, answers, profile, captured)
-        if flow.complete or flow.looped:
-            break
         step = flow.current
-        assert step is not None
+        if step is None or flow.looped:
+            break
         formdata = {
             f.id: _as_list(typed[f.id])
             for f in flow.fields_to_ask(step)
