@@ -178,7 +178,12 @@ class Catalog:
             entry.problems = error.problems
             if entry.client is None:
                 entry.client = self._archived_client(client_id, str(path))
-            _log_broken_client(path, len(error.problems), entry.client)
+            _log_broken(
+                f"Client file {path}",
+                len(error.problems),
+                entry.client.version if entry.client else None,
+                "none of its forms is served",
+            )
             return
 
         if entry.client is not None and entry.client.version != client.version:
@@ -227,7 +232,12 @@ class Catalog:
             entry.problems = error.problems
             if entry.spec is None:
                 entry.spec = self._archived(client_id, form_id)
-            _log_broken(client_id, form_id, entry)
+            _log_broken(
+                f"Spec {client_id}/{form_id}",
+                len(error.problems),
+                entry.spec.version if entry.spec else None,
+                "the form is not served",
+            )
             return
         if entry.spec is not None and entry.spec.version != spec.version:
             logger.info(
@@ -288,41 +298,21 @@ class Catalog:
         return None
 
 
-def _log_broken(client_id: str, form_id: str, entry: _Entry) -> None:
-    count = len(entry.problems)
-    if entry.spec is None:
-        logger.error(
-            "Spec %s/%s is broken (%d problems) and no good version is known, "
-            "so the form is not served",
-            client_id,
-            form_id,
-            count,
-        )
-        return
-    logger.error(
-        "Spec %s/%s is broken (%d problems); the last good version %s keeps serving",
-        client_id,
-        form_id,
-        count,
-        entry.spec.version,
-    )
-
-
-def _log_broken_client(path: Path, count: int, serving: Client | None) -> None:
+def _log_broken(what: str, count: int, serving: str | None, unserved: str) -> None:
+    """Log a broken file: the good version that keeps serving, or what goes dark."""
     if serving is None:
         logger.error(
-            "Client file %s is broken (%d problems) and no good version is known, "
-            "so none of its forms is served",
-            path,
+            "%s is broken (%d problems) and no good version is known, so %s",
+            what,
             count,
+            unserved,
         )
         return
     logger.error(
-        "Client file %s is broken (%d problems); the last good version %s keeps "
-        "serving",
-        path,
+        "%s is broken (%d problems); the last good version %s keeps serving",
+        what,
         count,
-        serving.version,
+        serving,
     )
 
 

@@ -38,20 +38,34 @@ def clean_text(value: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
+def normalised_email(value: str) -> str | None:
+    """``value`` as the email field stores it, or None when it is no address.
+
+    Leads are keyed on it: the address as ``email_validator`` normalises it,
+    lower-cased. Anything that looks up a lead by email normalises with this.
+    """
+    if "@" not in value:
+        return None
+    try:
+        address = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return address.normalized.lower()
+
+
 class EmailField(TextField):
     def process_formdata(self, valuelist: list[str]) -> None:
         super().process_formdata(valuelist)
         if not self.data:
             self.data = None
             return
-        try:
-            address = validate_email(self.data, check_deliverability=False)
-        except EmailNotValidError:
+        email = normalised_email(self.data)
+        if email is None:
             raise ValueError(
                 f"“{self.data[:80]}” does not look like an email address; "
                 "please check it."
-            ) from None
-        self.data = address.normalized.lower()
+            )
+        self.data = email
 
 
 class PhoneField(TextField):
@@ -97,46 +111,57 @@ def parse_amount(text: str, *, suffixes: bool) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
-class NumberField(TextField):
+class _ParsedField(TextField):
+    """Text turned into a value; the prospect's own text is shown back as typed."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        if not self.data:
+            self.data = None
+            return
+        try:
+            self.data = self.parse(self.data)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.refusal()) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else self.shown(self.data)
+
+    def parse(self, text: str) -> Any:
+        """The value ``text`` means; ValueError when it means none."""
+        raise NotImplementedError
+
+    def refusal(self) -> str:
+        """The message for text that means no value."""
+        raise NotImplementedError
+
+    def shown(self, value: Any) -> str:
+        """``value`` as the field shows it."""
+        return str(value)
+
+
+class NumberField(_ParsedField):
     suffixes = False
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        if not self.data:
-            self.data = None
-            return
-        try:
-            self.data = parse_amount(self.data, suffixes=self.suffixes)
-        except ValueError:
-            self.data = None
-            raise ValueError(
-                f"Please enter a number for “{self.label.text}”."
-            ) from None
+    def parse(self, text: str) -> int | float:
+        return parse_amount(text, suffixes=self.suffixes)
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else str(self.data)
+    def refusal(self) -> str:
+        return f"Please enter a number for “{self.label.text}”."
 
 
-class DateField(TextField):
-    def process_formdata(self, valuelist: list[str]) -> None:
-        super().process_formdata(valuelist)
-        if not self.data:
-            self.data = None
-            return
-        try:
-            self.data = datetime.date.fromisoformat(self.data[:10])
-        except ValueError:
-            self.data = None
-            raise ValueError(
-                f"Please enter “{self.label.text}” as a date, like 2027-03-31."
-            ) from None
+class DateField(_ParsedField):
+    def parse(self, text: str) -> datetime.date:
+        return datetime.date.fromisoformat(text[:10])
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.isoformat() if self.data else ""
+    def refusal(self) -> str:
+        return f"Please enter “{self.label.text}” as a date, like 2027-03-31."
+
+    def shown(self, value: Any) -> str:
+        return str(value.isoformat())
 
 
 class ChoiceField(fields.SelectField):

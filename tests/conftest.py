@@ -40,18 +40,22 @@ def specs_dir(tmp_path):
     return target
 
 
+def app_config(tmp_path, specs_dir, **more):
+    """The settings of a test app over ``specs_dir`` and a database in ``tmp_path``."""
+    return {
+        "TESTING": True,
+        "FORMSERVER_SECRET_KEY": SECRET,
+        "FORMSERVER_SPECS": str(specs_dir),
+        "FORMSERVER_DB": str(tmp_path / "formserver.db"),
+        # The test client answers a whole form in milliseconds, like a bot.
+        "FORMSERVER_MIN_FILL_SECONDS": 0,
+        **more,
+    }
+
+
 @pytest.fixture
 def app(tmp_path, specs_dir):
-    return create_app(
-        {
-            "TESTING": True,
-            "FORMSERVER_SECRET_KEY": SECRET,
-            "FORMSERVER_SPECS": str(specs_dir),
-            "FORMSERVER_DB": str(tmp_path / "formserver.db"),
-            # The test client answers a whole form in milliseconds, like a bot.
-            "FORMSERVER_MIN_FILL_SECONDS": 0,
-        }
-    )
+    return create_app(app_config(tmp_path, specs_dir))
 
 
 @pytest.fixture
@@ -90,14 +94,20 @@ def receiver():
     found.close()
 
 
-@pytest.fixture
-def deliverer(app, specs_dir, receiver):
-    """A deliverer for acme-realty, whose client file now points at ``receiver``."""
-    hook_up(specs_dir, receiver.url)
+def deliverer_for(app, **options):
+    """A deliverer for acme-realty whose retries are all due at once."""
     services = app.extensions["formserver"]
     return Deliverer(
         services.storage,
         services.catalog,
         environ={"ACME_HOOK_SECRET": HOOK_SECRET},
         schedule=(0, 0, 0, 0),
+        **options,
     )
+
+
+@pytest.fixture
+def deliverer(app, specs_dir, receiver):
+    """A deliverer for acme-realty, whose client file now points at ``receiver``."""
+    hook_up(specs_dir, receiver.url)
+    return deliverer_for(app)

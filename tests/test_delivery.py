@@ -14,20 +14,9 @@ from formserver.cli import main
 from formserver.delivery import MAX_RETRY_AFTER, Deliverer, retry_delay
 from formserver.outbound import Refused, resolve
 
+from .conftest import deliverer_for
 from .web.test_prospects import INVESTOR, complete
 from .webhooks import SECRET, Receiver, free_port, hook_up, self_signed, submit
-
-
-def deliverer_for(app, **options):
-    """A deliverer for acme-realty whose retries are all due at once."""
-    services = app.extensions["formserver"]
-    return Deliverer(
-        services.storage,
-        services.catalog,
-        environ={"ACME_HOOK_SECRET": SECRET},
-        schedule=(0, 0, 0, 0),
-        **options,
-    )
 
 
 def seconds_until(stamp):

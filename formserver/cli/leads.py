@@ -14,7 +14,7 @@ from . import db_option, main, open_storage, specs_option
 
 def _email(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """The email as leads are keyed; a blank or malformed one is refused."""
-    from ..storage.leads import normalised_email
+    from ..fieldtypes import normalised_email
 
     email = normalised_email(value)
     if email is None:

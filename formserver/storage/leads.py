@@ -6,24 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from .database import Database, decode
-
-
-def normalised_email(value: str) -> str | None:
-    """``value`` as leads are keyed, or None when it is no email address.
-
-    Leads are keyed on what the email field stores: the address as
-    ``email_validator`` normalises it, lower-cased.
-    """
-    if "@" not in value:
-        return None
-    try:
-        address = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        return None
-    return address.normalized.lower()
 
 
 class Leads(Database):

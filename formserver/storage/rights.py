@@ -10,8 +10,8 @@ from typing import Any
 import sqlite_utils
 
 from .. import events
+from ..fieldtypes import normalised_email
 from .database import Database, decode, now
-from .leads import normalised_email
 from .outbox import enqueue
 
 logger = logging.getLogger(__name__)

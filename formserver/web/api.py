@@ -28,8 +28,9 @@ from ..storage.access import (
     LeadFilters,
     shown,
 )
+from .apishapes import LEAD_FIELDS
 from .errors import PageError, render_error
-from .openapi import DOCUMENT, EXPORT_TYPES, LEAD_FIELDS
+from .openapi import DOCUMENT, EXPORT_TYPES
 
 logger = logging.getLogger(__name__)
 

@@ -131,7 +131,6 @@ def partial_for_post(state: State, spec: Spec) -> Partial:
     if reserved is not None:
         return _of_form(reserved, spec.client, spec.form)
 
-    storage.remember_spec(spec.client, spec.form, spec.version, spec.document)
     partial = storage.new_partial(
         spec.client,
         spec.form,

@@ -114,7 +114,6 @@ def open_step(client_id: str, form_id: str, step_id: str) -> BaseResponse:
     # A plain link that stores a partial keeps the preview a page of links,
     # like "Try it as a prospect"; what it stores is a test and never counts.
     storage = services().storage
-    storage.remember_spec(client_id, form_id, spec.version, spec.document)
     partial = storage.new_partial(client_id, form_id, spec.version, {}, is_test=True)
     partial.answers = answers
     partial.drafts = {step_id: posted_step(spec.steps_by_id[step_id], typed, profile)}

@@ -21,7 +21,7 @@ from formserver.config import defaults
 from formserver.web import completion
 from formserver.web.prospects import HONEYPOT
 
-from ..conftest import ROOT, SECRET, step_of, token_of
+from ..conftest import ROOT, app_config, step_of, token_of
 from .test_prospects import FORM, INVESTOR, follow, post_step
 
 OTHER_FORM = "/f/northwind-software/demo-request"
@@ -49,16 +49,7 @@ def make_app(tmp_path, specs_dir):
     """Apps over one database folder, as gunicorn workers are, with ``config``."""
 
     def make(**config):
-        return create_app(
-            {
-                "TESTING": True,
-                "FORMSERVER_SECRET_KEY": SECRET,
-                "FORMSERVER_SPECS": str(specs_dir),
-                "FORMSERVER_DB": str(tmp_path / "formserver.db"),
-                "FORMSERVER_MIN_FILL_SECONDS": 0,
-                **config,
-            }
-        )
+        return create_app(app_config(tmp_path, specs_dir, **config))
 
     return make
 

@@ -8,21 +8,15 @@ import pytest
 from formserver.app import create_app
 from formserver.cli import main
 
-from ..conftest import SECRET, step_of, token_of
+from ..conftest import app_config, step_of, token_of
 
 PREVIEW = "/preview/acme-realty/property-enquiry"
 
 
 def marketer_config(tmp_path, specs_dir, **more):
-    return {
-        "TESTING": True,
-        "FORMSERVER_SECRET_KEY": SECRET,
-        "FORMSERVER_SPECS": str(specs_dir),
-        "FORMSERVER_DB": str(tmp_path / "formserver.db"),
-        "FORMSERVER_MARKETER_TOKEN": "marketer-key",
-        "FORMSERVER_MIN_FILL_SECONDS": 0,
-        **more,
-    }
+    return app_config(
+        tmp_path, specs_dir, **{"FORMSERVER_MARKETER_TOKEN": "marketer-key", **more}
+    )
 
 
 @pytest.fixture
